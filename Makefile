@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine with only python3 and make:
+#   make demo   -- set everything up and run the main job
+#   make test   -- set everything up and run lint, types, layer contracts and the tests
+PYTHON ?= python3
+TOOLS := .tools
+VENV := .venv
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup demo test lint typecheck layers pytest bench clean
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+demo: setup
+	$(VENV)/bin/b2b demo
+
+lint: setup
+	$(VENV)/bin/ruff check src tests examples benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+layers: setup
+	$(VENV)/bin/lint-imports
+
+pytest: setup
+	$(VENV)/bin/pytest
+
+test: lint typecheck layers pytest
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache .hypothesis

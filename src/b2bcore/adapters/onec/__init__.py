@@ -1,0 +1,5 @@
+"""1C:Enterprise accounting: invoices and incoming bank payments."""
+
+from b2bcore.adapters.onec.ledger import AccountingLedger
+
+__all__ = ["AccountingLedger"]

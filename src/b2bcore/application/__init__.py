@@ -1,0 +1,65 @@
+"""Use cases, grouped by who uses them. Build the whole thing with :func:`b2bcore.bootstrap`."""
+
+from __future__ import annotations
+
+import attrs
+
+from b2bcore.application.cabinet import Cabinet, CabinetSummary
+from b2bcore.application.catalogue import Catalogue
+from b2bcore.application.context import SellerRequisites, Services, Settings
+from b2bcore.application.ordering import Ordering
+from b2bcore.application.processing import Processing, RunReport
+from b2bcore.application.registration import (
+    NewContact,
+    Registered,
+    Registration,
+    RegistrationRefused,
+    UploadedFile,
+)
+from b2bcore.application.review import LineAdjustment, Review
+
+
+@attrs.frozen
+class B2B:
+    """The application: every use case, wired to one set of adapters."""
+
+    services: Services
+    registration: Registration
+    cabinet: Cabinet
+    ordering: Ordering
+    review: Review
+    processing: Processing
+    catalogue: Catalogue
+
+    @classmethod
+    def from_services(cls, services: Services) -> B2B:
+        return cls(
+            services=services,
+            registration=Registration(services),
+            cabinet=Cabinet(services),
+            ordering=Ordering(services),
+            review=Review(services),
+            processing=Processing(services),
+            catalogue=Catalogue(services),
+        )
+
+
+__all__ = [
+    "B2B",
+    "Cabinet",
+    "CabinetSummary",
+    "Catalogue",
+    "LineAdjustment",
+    "NewContact",
+    "Ordering",
+    "Processing",
+    "Registered",
+    "Registration",
+    "RegistrationRefused",
+    "Review",
+    "RunReport",
+    "SellerRequisites",
+    "Services",
+    "Settings",
+    "UploadedFile",
+]

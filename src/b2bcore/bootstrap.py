@@ -1,0 +1,108 @@
+"""The one place that wires the application.
+
+``bootstrap(config, world=...)`` builds :class:`~b2bcore.application.B2B` from
+configuration and a set of adapters. :func:`in_memory_world` gives working
+simulators of every external system (SAP, 1C, DaData, document management,
+mail, storage) for the demo, for tests, and for integrators' own tests::
+
+    world = in_memory_world()
+    app = bootstrap(world=world)
+    world.erp.set_stock("IPHONE-16", 10)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from b2bcore.adapters.clock import FixedClock, SystemClock
+from b2bcore.adapters.dadata import CompanyDirectory
+from b2bcore.adapters.edms import InMemoryDocumentManagement
+from b2bcore.adapters.files import InMemoryDocumentStorage
+from b2bcore.adapters.mail import OutboxMailer
+from b2bcore.adapters.numbering import InMemoryNumberSequence
+from b2bcore.adapters.onec import AccountingLedger
+from b2bcore.adapters.persistence import InMemoryDatabase, InMemoryUnitOfWorkFactory
+from b2bcore.adapters.sap import ErpSimulator
+from b2bcore.application import B2B, Services
+from b2bcore.config import Config
+from b2bcore.ports import (
+    Accounting,
+    Clock,
+    CompanyLookup,
+    DocumentManagement,
+    DocumentStorage,
+    Erp,
+    Mailer,
+    NumberSequence,
+    UnitOfWorkFactory,
+)
+
+
+@attrs.frozen(kw_only=True)
+class InMemoryWorld:
+    """Simulators of every system b2bcore talks to, sharing one clock."""
+
+    clock: FixedClock | SystemClock
+    companies: CompanyDirectory
+    erp: ErpSimulator
+    ledger: AccountingLedger
+    edms: InMemoryDocumentManagement
+    mailer: OutboxMailer
+    documents: InMemoryDocumentStorage
+    numbers: InMemoryNumberSequence
+    database: InMemoryDatabase
+
+
+def in_memory_world(
+    *, now: datetime | None = None, companies: CompanyDirectory | None = None
+) -> InMemoryWorld:
+    """A fresh world; a fixed clock at ``now`` if given, else the system clock."""
+    clock: FixedClock | SystemClock = SystemClock() if now is None else FixedClock(now)
+    return InMemoryWorld(
+        clock=clock,
+        companies=companies if companies is not None else CompanyDirectory.demo(),
+        erp=ErpSimulator(clock=clock),
+        ledger=AccountingLedger(clock=clock),
+        edms=InMemoryDocumentManagement(),
+        mailer=OutboxMailer(),
+        documents=InMemoryDocumentStorage(),
+        numbers=InMemoryNumberSequence(),
+        database=InMemoryDatabase(),
+    )
+
+
+def bootstrap(
+    config: Config | None = None,
+    *,
+    world: InMemoryWorld | None = None,
+    uow: UnitOfWorkFactory | None = None,
+    clock: Clock | None = None,
+    company_lookup: CompanyLookup | None = None,
+    erp: Erp | None = None,
+    accounting: Accounting | None = None,
+    edms: DocumentManagement | None = None,
+    mailer: Mailer | None = None,
+    documents: DocumentStorage | None = None,
+    numbers: NumberSequence | None = None,
+) -> B2B:
+    """Build the application; any adapter not given comes from ``world`` (in-memory)."""
+    config = config or Config()
+    world = world or in_memory_world()
+    services = Services(
+        uow=uow or InMemoryUnitOfWorkFactory(world.database),
+        clock=clock or world.clock,
+        company_lookup=company_lookup or world.companies,
+        erp=erp or world.erp,
+        accounting=accounting or world.ledger,
+        edms=edms or world.edms,
+        mailer=mailer or world.mailer,
+        documents=documents or world.documents,
+        numbers=numbers or world.numbers,
+        discounts=config.discount_policy(),
+        autoprocessing=config.autoprocessing_policy(),
+        tariff=config.tariff(),
+        settings=config.settings,
+    )
+    return B2B.from_services(services)

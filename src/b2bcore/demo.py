@@ -1,0 +1,187 @@
+"""The demo: a shop on in-memory simulators, walked from registration to delivery.
+
+Used by ``b2b demo`` and by the tests; it drives only the public API, the way a
+shop's own code would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from b2bcore.adapters.clock import FixedClock
+from b2bcore.application import B2B, NewContact
+from b2bcore.bootstrap import InMemoryWorld, bootstrap, in_memory_world
+from b2bcore.domain.actors import Actor
+from b2bcore.domain.client import Manager
+from b2bcore.domain.money import VatRate
+from b2bcore.domain.order import Order
+from b2bcore.domain.pricing import CartItem, Product
+from b2bcore.i18n import translate
+
+DEMO_INN = "7700111118"  # ООО "Ромашка" in the demo company directory (synthetic)
+DEMO_KPP = "770001001"
+
+PRODUCTS = (
+    Product(sku="NB-AIR-13", name="Ноутбук Air 13", list_price=Decimal("119990.00")),
+    Product(sku="PH-PRO-15", name="Смартфон Pro 15 256 ГБ", list_price=Decimal("99990.00")),
+    Product(sku="TB-11", name="Планшет 11 Wi-Fi", list_price=Decimal("54990.00")),
+    Product(sku="HP-PRO", name="Наушники беспроводные Pro", list_price=Decimal("24990.00")),
+    Product(sku="CH-USB-C", name="Зарядное устройство USB-C 35 Вт", list_price=Decimal("5990.00")),
+    Product(
+        sku="SRV-SETUP",
+        name="Настройка устройства",
+        list_price=Decimal("2500.00"),
+        vat_rate=VatRate.NO_VAT,
+        unit="усл",
+    ),
+)
+MANAGER = Manager(
+    id="mgr-1", full_name="Анна Смирнова", email="a.smirnova@shop.example", phone="+7 495 000-00-01"
+)
+
+
+@attrs.frozen(kw_only=True)
+class Demo:
+    app: B2B
+    world: InMemoryWorld
+    buyer: Actor
+    manager: Actor
+    company_id: str
+    address_id: str
+
+
+def seed(now: datetime | None = None) -> Demo:
+    """A world with a manager, a catalogue, stock and one registered client."""
+    world = in_memory_world(now=now or datetime.now().astimezone())
+    app = bootstrap(world=world)
+    app.catalogue.add_manager(MANAGER)
+    app.catalogue.upsert_products(PRODUCTS)
+    for product in PRODUCTS:
+        world.erp.set_stock(product.sku, 500)
+    registered = app.registration.register_client(
+        inn=DEMO_INN,
+        kpp=DEMO_KPP,
+        contact=NewContact(
+            full_name="Пётр Иванов", email="p.ivanov@romashka.example", phone="+7 900 000-00-00"
+        ),
+    )
+    buyer = Actor.buyer(registered.contact_id, registered.client_id)
+    address = app.cabinet.add_address(
+        buyer, label="Офис", address="г Москва, ул Тверская, д 7, офис 12", recipient="Пётр Иванов"
+    )
+    return Demo(
+        app=app,
+        world=world,
+        buyer=buyer,
+        manager=Actor.manager(MANAGER.id),
+        company_id=registered.company_id,
+        address_id=address.id,
+    )
+
+
+Say = Callable[[str], None]
+
+
+def _(message_id: str, **params: object) -> str:
+    return translate(message_id, **params)
+
+
+def run(demo: Demo, say: Say) -> list[Order]:
+    """Place three orders and drive each as far as the simulators allow."""
+    app, world = demo.app, demo.world
+    small = app.ordering.place(
+        demo.buyer,
+        company_id=demo.company_id,
+        address_id=demo.address_id,
+        items=[CartItem(sku="PH-PRO-15", quantity=1), CartItem(sku="CH-USB-C", quantity=2)],
+    )
+    _placed(say, small)
+    large = app.ordering.place(
+        demo.buyer,
+        company_id=demo.company_id,
+        address_id=demo.address_id,
+        items=[
+            CartItem(sku="NB-AIR-13", quantity=5),
+            CartItem(sku="TB-11", quantity=4),
+            CartItem(sku="HP-PRO", quantity=4),
+            CartItem(sku="SRV-SETUP", quantity=9),
+        ],
+    )
+    _placed(say, large)
+    unpaid = app.ordering.place(
+        demo.buyer,
+        company_id=demo.company_id,
+        address_id=demo.address_id,
+        items=[CartItem(sku="TB-11", quantity=1)],
+    )
+    _placed(say, unpaid)
+
+    app.review.approve(demo.manager, large.id, "крупный клиент, согласовано")
+    say(_("Manager approved order {order}", order=large.number))
+    app.processing.run_until_idle()
+
+    for order in (small, large):
+        invoice = app.cabinet.order(demo.buyer, order.id).invoice
+        assert invoice is not None
+        world.ledger.pay(invoice.number, invoice.amount)
+        say(
+            _(
+                "Buyer paid invoice {invoice}: {amount} ₽",
+                invoice=invoice.number,
+                amount=invoice.amount,
+            )
+        )
+    app.processing.run_until_idle()
+
+    for order in (small, large):
+        first = app.ordering.delivery_intervals(demo.buyer, order.id)[0]
+        app.ordering.choose_delivery_interval(demo.buyer, order.id, first.id)
+        say(
+            _(
+                "Buyer chose delivery interval {interval} for {order}",
+                interval=first.id,
+                order=order.number,
+            )
+        )
+    app.processing.run_until_idle()
+    world.erp.advance_all()
+    app.processing.run_until_idle()
+
+    days = app.services.settings.invoice_due_days + 1
+    assert isinstance(world.clock, FixedClock), "the demo runs on a fixed clock"
+    world.clock.advance(days=days)
+    say(_("{days} days later ...", days=days))
+    app.processing.run_until_idle()
+    return [app.cabinet.order(demo.buyer, o.id) for o in (small, large, unpaid)]
+
+
+def _placed(say: Say, order: Order) -> None:
+    say(
+        _(
+            "Order {order} placed: {amount} ₽, route: {route}",
+            order=order.number,
+            amount=order.gross_total,
+            route=_(f"route:{order.route.value}"),
+        )
+    )
+    for reason in order.route_reasons:
+        say("  " + _("why: {reason}", reason=_(reason)))
+
+
+def timeline(order: Order) -> list[str]:
+    """The order's history, one readable line per transition, in the interface language."""
+    status = _(f"status:{order.status.value}")
+    lines = [f"{order.number}  {order.gross_total} ₽  → {status}"]
+    for t in order.history:
+        origin = _(f"status:{t.from_status.value}") if t.from_status else "—"
+        why = f"  ({t.reason})" if t.reason else ""
+        actor = _(f"actor:{t.actor.kind.value}")
+        target = _(f"status:{t.to_status.value}")
+        lines.append(f"  {t.at:%d.%m.%Y %H:%M}  {actor:<10} {origin} → {target}{why}")
+    for doc in order.documents:
+        lines.append("  " + _("document {kind} {number}", kind=doc.kind, number=doc.number))
+    return lines

@@ -1,0 +1,59 @@
+"""Ports: what the core needs from the world, as :class:`typing.Protocol` classes."""
+
+from b2bcore.ports.accounting import Accounting, IncomingPayment, InvoiceRecord
+from b2bcore.ports.clock import Clock
+from b2bcore.ports.company_lookup import BankInfo, CompanyLookup
+from b2bcore.ports.document_storage import DocumentStorage
+from b2bcore.ports.edms import Contract, DocumentManagement
+from b2bcore.ports.erp import (
+    Erp,
+    ReservationLine,
+    ReservationResult,
+    ShipmentState,
+    ShipmentStatus,
+    Shortage,
+)
+from b2bcore.ports.mail import Attachment, EmailMessage, Mailer
+from b2bcore.ports.numbering import NumberSequence
+from b2bcore.ports.repositories import (
+    ClientRepository,
+    ContractPriceRepository,
+    ManagerRepository,
+    OrderFilter,
+    OrderRepository,
+    ProductRepository,
+    TaskRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+__all__ = [
+    "Accounting",
+    "Attachment",
+    "BankInfo",
+    "ClientRepository",
+    "Clock",
+    "CompanyLookup",
+    "Contract",
+    "ContractPriceRepository",
+    "DocumentManagement",
+    "DocumentStorage",
+    "EmailMessage",
+    "Erp",
+    "IncomingPayment",
+    "InvoiceRecord",
+    "Mailer",
+    "ManagerRepository",
+    "NumberSequence",
+    "OrderFilter",
+    "OrderRepository",
+    "ProductRepository",
+    "ReservationLine",
+    "ReservationResult",
+    "ShipmentState",
+    "ShipmentStatus",
+    "Shortage",
+    "TaskRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]

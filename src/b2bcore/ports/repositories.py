@@ -1,0 +1,114 @@
+"""Repositories and the unit of work: the storage the use cases see.
+
+``get`` raises :class:`~b2bcore.domain.errors.NotFound`; ``add`` of a duplicate
+and a commit over a concurrent change raise ``Conflict``. Nothing is stored
+until :meth:`UnitOfWork.commit`; leaving the ``with`` block without it rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from b2bcore.domain.client import CorporateClient, Manager
+from b2bcore.domain.events import DomainEvent
+from b2bcore.domain.order import Order, OrderStatus
+from b2bcore.domain.pricing import Product
+from b2bcore.domain.tasks import ManagerTask
+
+
+@attrs.frozen(kw_only=True)
+class OrderFilter:
+    """Criteria for listing orders; ``None`` means "any"."""
+
+    client_id: str | None = None
+    company_ids: frozenset[str] | None = None
+    statuses: frozenset[OrderStatus] | None = None
+    placed_from: date | None = None
+    placed_to: date | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class ClientRepository(Protocol):
+    def add(self, client: CorporateClient) -> None: ...
+    def get(self, client_id: str) -> CorporateClient: ...
+    def find_by_company(self, inn: str, kpp: str) -> CorporateClient | None:
+        """The client that already owns INN+KPP (``kpp`` empty for entrepreneurs)."""
+        ...
+
+    def find_by_contact_email(self, email: str) -> CorporateClient | None: ...
+    def ids(self) -> Sequence[str]: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+    def get(self, order_id: str) -> Order: ...
+    def get_by_number(self, number: str) -> Order: ...
+    def list(self, criteria: OrderFilter) -> Sequence[Order]:
+        """Newest first."""
+        ...
+
+    def ids_in_status(self, statuses: Iterable[OrderStatus]) -> Sequence[str]: ...
+    def find_by_invoice(self, invoice_number: str) -> Order | None: ...
+    def paid_volume(self, client_id: str, start: date, end: date) -> Decimal:
+        """Goods gross of the client's orders paid on days ``start..end`` and not cancelled."""
+        ...
+
+    def paid_volumes(self, start: date, end: date) -> Mapping[str, Decimal]:
+        """The same for every client at once (clients with no volume may be absent)."""
+        ...
+
+
+class ProductRepository(Protocol):
+    def upsert(self, product: Product) -> None: ...
+    def get_many(self, skus: Iterable[str]) -> Mapping[str, Product]: ...
+    def list(self, *, limit: int = 100, offset: int = 0) -> Sequence[Product]: ...
+
+
+class ContractPriceRepository(Protocol):
+    def prices_for(self, client_id: str) -> Mapping[str, Decimal]: ...
+    def set_price(self, client_id: str, sku: str, price: Decimal) -> None: ...
+
+
+class ManagerRepository(Protocol):
+    def add(self, manager: Manager) -> None: ...
+    def get(self, manager_id: str) -> Manager: ...
+    def list(self) -> Sequence[Manager]: ...
+
+
+class TaskRepository(Protocol):
+    def add(self, task: ManagerTask) -> None: ...
+    def get(self, task_id: str) -> ManagerTask: ...
+    def list_open(self) -> Sequence[ManagerTask]: ...
+
+
+class UnitOfWork(Protocol):
+    clients: ClientRepository
+    orders: OrderRepository
+    products: ProductRepository
+    prices: ContractPriceRepository
+    managers: ManagerRepository
+    tasks: TaskRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def collect_events(self) -> list[DomainEvent]:
+        """Events raised by the aggregates this unit of work has loaded or added."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
