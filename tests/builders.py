@@ -194,8 +194,5 @@ def on(day: date, hour: int = 12, minute: int = 0) -> datetime:
 
 def state_of(aggregate: Any) -> dict[str, Any]:
     """An aggregate's fields, recursively, without its unpublished events: compares state."""
-    return attrs.asdict(
-        aggregate,
-        filter=lambda field, _value: field.name != "events",
-        retain_collection_types=True,
-    )
+    # attrs.asdict keeps collection types, so sets compare as sets.
+    return attrs.asdict(aggregate, filter=lambda field, _value: field.name != "events")

@@ -20,7 +20,7 @@ from b2bcore.domain.client import Manager
 from b2bcore.domain.money import VatRate
 from b2bcore.domain.order import Order
 from b2bcore.domain.pricing import CartItem, Product
-from b2bcore.i18n import translate
+from b2bcore.i18n import render_reason, translate
 
 DEMO_INN = "7700111118"  # ООО "Ромашка" in the demo company directory (synthetic)
 DEMO_KPP = "770001001"
@@ -54,8 +54,8 @@ class Demo:
     address_id: str
 
 
-def seed(now: datetime | None = None) -> Demo:
-    """A world with a manager, a catalogue, stock and one registered client."""
+def seed(now: datetime | None = None, *, inn: str = DEMO_INN, kpp: str | None = DEMO_KPP) -> Demo:
+    """A world with a manager, a catalogue, stock and one client registered by ``inn``."""
     world = in_memory_world(now=now or datetime.now().astimezone())
     app = bootstrap(world=world)
     app.catalogue.add_manager(MANAGER)
@@ -63,8 +63,8 @@ def seed(now: datetime | None = None) -> Demo:
     for product in PRODUCTS:
         world.erp.set_stock(product.sku, 500)
     registered = app.registration.register_client(
-        inn=DEMO_INN,
-        kpp=DEMO_KPP,
+        inn=inn,
+        kpp=kpp,
         contact=NewContact(
             full_name="Пётр Иванов", email="p.ivanov@romashka.example", phone="+7 900 000-00-00"
         ),
@@ -169,7 +169,7 @@ def _placed(say: Say, order: Order) -> None:
         )
     )
     for reason in order.route_reasons:
-        say("  " + _("why: {reason}", reason=_(reason)))
+        say("  " + _("why: {reason}", reason=render_reason(reason)))
 
 
 def timeline(order: Order) -> list[str]:

@@ -144,7 +144,9 @@ class Cabinet:
         parsed = Bik.parse(bik)
         bank = self._s.company_lookup.find_bank(parsed)
         if bank is None:
-            raise RegistrationRefused(f"no bank with BIK {parsed}", reason="unknown_bank")
+            raise RegistrationRefused(
+                f"no bank with BIK {parsed}", reason="unknown_bank", bik=str(parsed)
+            )
         return BankAccount.create(
             bik=str(parsed),
             settlement_account=settlement_account,

@@ -22,6 +22,7 @@ from b2bcore.domain.autoprocessing import Route
 from b2bcore.domain.errors import Conflict, DomainError, Rejected, Unavailable
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import Order, OrderStatus
+from b2bcore.domain.reasons import Reason
 from b2bcore.ports import InvoiceRecord, ReservationLine, ShipmentState, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,12 @@ class Processing:
         )
         if result.reference is None:
             reasons = [
-                f"not enough stock of {s.sku}: requested {s.requested}, available {s.available}"
+                Reason(
+                    "stock_short",
+                    f"not enough stock of {s.sku}: "
+                    f"requested {s.requested}, available {s.available}",
+                    {"sku": s.sku, "requested": str(s.requested), "available": str(s.available)},
+                )
                 for s in result.shortages
             ]
             order.send_to_review(SYSTEM, now, reasons)

@@ -105,6 +105,7 @@ class Registration:
             raise RegistrationRefused(
                 f"INN {parsed_inn} has several branches; choose a KPP: {kpps}",
                 reason="choose_kpp",
+                inn=str(parsed_inn),
                 kpps=[str(e.kpp) for e in entries],
             )
         requisites = entries[0]
@@ -190,7 +191,9 @@ class Registration:
                 inn=inn,
             )
         if uow.clients.find_by_contact_email(email) is not None:
-            raise Conflict(f"a user with email {email} already exists", reason="email_taken")
+            raise Conflict(
+                f"a user with email {email} already exists", reason="email_taken", email=email
+            )
 
     def _pick_manager(self, uow: UnitOfWork) -> str:
         managers = sorted(uow.managers.list(), key=lambda m: m.id)

@@ -9,9 +9,18 @@ from b2bcore.i18n import translate
 
 
 @click.command()
-def demo() -> None:
-    """Register a client, place orders, process them on simulators, print the timeline."""
-    world = scenario.seed()
+@click.option("--inn", default=scenario.DEMO_INN, show_default=True, help="INN to register.")
+@click.option(
+    "--kpp", default=scenario.DEMO_KPP, show_default=True, help="KPP (head office or branch)."
+)
+def demo(inn: str, kpp: str) -> None:
+    """Register a client, place orders, process them on simulators, print the timeline.
+
+    Everything runs on in-memory simulators of SAP, 1C, DaData and mail; the
+    demo company directory knows 7700111118 (with a branch), 7700222227,
+    a liquidated 7700333336 and a liquidating 7700444445.
+    """
+    world = scenario.seed(inn=inn, kpp=kpp or None)
     summary = world.app.cabinet.summary(world.buyer)
     click.secho(translate("Client registered: {client}", client=summary.client_name), bold=True)
     click.echo(
@@ -29,7 +38,6 @@ def demo() -> None:
         for line in scenario.timeline(order):
             click.echo(line)
         click.echo()
-    after = world.app.cabinet.summary(world.buyer)
     world.app.processing.recompute_discounts()
     after = world.app.cabinet.summary(world.buyer)
     click.echo(

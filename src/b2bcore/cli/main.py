@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from b2bcore.cli.demo import demo
-from b2bcore.domain.errors import DomainError, InvalidValue
-from b2bcore.i18n import translate
+from b2bcore.domain.errors import DomainError
+from b2bcore.i18n import describe_error, translate
 
 
-def describe(error: DomainError) -> str:
-    """A domain error as the interface shows it, in the interface language."""
-    if isinstance(error, InvalidValue):
-        field = translate(f"field:{error.field}")
-        if field.startswith("field:"):
-            field = error.field
-        shown = "" if error.value is None else f" ({error.value})"
-        return f"{field}: {translate(error.rule)}{shown}"
-    return translate(error.message)
+class UserError(click.ClickException):
+    """A refusal the user can act on: one line in the interface language, exit code 1."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"{translate('Error')}: {self.format_message()}", file=file or sys.stderr)
 
 
 class B2BGroup(click.Group):
@@ -30,7 +26,7 @@ class B2BGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DomainError as exc:
-            raise click.ClickException(describe(exc)) from exc
+            raise UserError(describe_error(exc)) from exc
 
 
 @click.group(cls=B2BGroup)

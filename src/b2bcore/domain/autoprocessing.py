@@ -11,7 +11,7 @@ is a rule.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
 
@@ -19,6 +19,7 @@ import attrs
 
 from b2bcore.domain.errors import InvalidValue
 from b2bcore.domain.money import non_negative_money
+from b2bcore.domain.reasons import Reason
 
 
 class Route(enum.Enum):
@@ -41,25 +42,8 @@ class OrderFacts:
     company_id: str
 
 
-def _as_pairs(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Params as sorted pairs, so a failure stays frozen, hashable and comparable."""
-    items = params.items() if isinstance(params, Mapping) else params
-    return tuple(sorted((str(key), str(value)) for key, value in items))
-
-
-@attrs.frozen
-class RuleFailure:
-    """One rule an order broke: a stable ``rule`` code, an English ``reason``, and
-    ``params`` (string values) for rendering the reason in the user's language."""
-
-    rule: str
-    reason: str
-    params: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_as_pairs)
-
-    @property
-    def params_dict(self) -> dict[str, str]:
-        """The params as a dictionary, as a translation catalog expects them."""
-        return dict(self.params)
+RuleFailure = Reason
+"""A broken rule is a :class:`~b2bcore.domain.reasons.Reason` with the rule's code."""
 
 
 class Rule(Protocol):

@@ -32,6 +32,7 @@ from b2bcore.domain.autoprocessing import Route, RoutingDecision
 from b2bcore.domain.errors import IllegalTransition, InvalidValue, PermissionDenied
 from b2bcore.domain.money import ZERO, to_money
 from b2bcore.domain.pricing import DeliveryCharge, OrderLine, Totals
+from b2bcore.domain.reasons import Reason
 
 
 class OrderStatus(enum.Enum):
@@ -131,7 +132,7 @@ class Order:
     discount_percent: Decimal
     status: OrderStatus = OrderStatus.PLACED
     route: Route = Route.AUTOMATIC
-    route_reasons: tuple[str, ...] = ()
+    route_reasons: tuple[Reason, ...] = ()
     reservation: str | None = None
     invoice: Invoice | None = None
     payments: tuple[Payment, ...] = ()
@@ -185,14 +186,14 @@ class Order:
             delivery_address=delivery_address,
             discount_percent=discount_percent,
             route=decision.route,
-            route_reasons=decision.reasons,
+            route_reasons=decision.failures,
         )
         order._record(actor, now, "place", S.PLACED, first=True)
         order.events.append(
             ev.OrderPlaced(occurred_at=now, order_id=order_id, route=decision.route.value)
         )
         if decision.route is Route.MANUAL:
-            order._to_review(actor, now, decision.reasons)
+            order._to_review(actor, now, decision.failures)
         return order
 
     # -- queries ---------------------------------------------------------------
@@ -238,7 +239,7 @@ class Order:
 
     # -- manager review --------------------------------------------------------
 
-    def send_to_review(self, actor: Actor, now: datetime, reasons: Iterable[str]) -> None:
+    def send_to_review(self, actor: Actor, now: datetime, reasons: Iterable[Reason]) -> None:
         """A step failed for good or stock was short: a manager must look."""
         self._require(actor, "send to review", {S.PLACED}, _OPERATORS)
         self._to_review(actor, now, tuple(reasons))
@@ -268,11 +269,7 @@ class Order:
             self.delivery = delivery
         if discount_percent is not None:
             self.discount_percent = discount_percent
-        self.route_reasons = (
-            *self.route_reasons,
-            f"adjusted by manager {actor.id} at {now:%Y-%m-%d %H:%M}",
-        )
-        self.version += 1
+        self._record(actor, now, "adjust", S.IN_REVIEW, "lines, prices or discount adjusted")
 
     def reject(self, actor: Actor, now: datetime, reason: str) -> None:
         self._require(actor, "reject", {S.IN_REVIEW}, {ActorKind.MANAGER})
@@ -445,11 +442,16 @@ class Order:
 
     # -- internals -------------------------------------------------------------
 
-    def _to_review(self, actor: Actor, now: datetime, reasons: tuple[str, ...]) -> None:
+    def _to_review(self, actor: Actor, now: datetime, reasons: tuple[Reason, ...]) -> None:
         self.route = Route.MANUAL
         self.route_reasons = reasons
-        self._record(actor, now, "send to review", S.IN_REVIEW, "; ".join(reasons))
-        self.events.append(ev.OrderSentToReview(occurred_at=now, order_id=self.id, reasons=reasons))
+        text = "; ".join(r.text for r in reasons)
+        self._record(actor, now, "send to review", S.IN_REVIEW, text)
+        self.events.append(
+            ev.OrderSentToReview(
+                occurred_at=now, order_id=self.id, reasons=tuple(r.code for r in reasons)
+            )
+        )
 
     def _require(
         self,

@@ -13,6 +13,9 @@ import tomllib
 from importlib import resources
 from typing import Any
 
+from b2bcore.domain.errors import DomainError, InvalidValue
+from b2bcore.domain.reasons import Reason
+
 DEFAULT_LOCALE = "ru"
 
 
@@ -32,8 +35,43 @@ def translate(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -
     return template.format(**params) if params else template
 
 
+def render_reason(reason: Reason, locale: str = DEFAULT_LOCALE) -> str:
+    """A reason in ``locale``: its ``reason:<code>`` template, else its English text."""
+    message_id = f"reason:{reason.code}"
+    if locale == "en" or message_id not in _catalog(locale):
+        return reason.text
+    return translate(message_id, locale, **reason.params_dict)
+
+
+def describe_error(error: DomainError, locale: str = DEFAULT_LOCALE) -> str:
+    """A domain error as an interface shows it: field and rule, or the error's template."""
+    if isinstance(error, InvalidValue):
+        field = translate(f"field:{error.field}", locale)
+        if field.startswith("field:"):
+            field = error.field
+        shown = "" if error.value in (None, "") else f" ({error.value})"
+        return f"{field}: {translate(error.rule, locale)}{shown}"
+    params = {
+        key: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+        for key, value in error.params.items()
+    }
+    for message_id in (f"error:{error.code}:{params.get('reason', '')}", f"error:{error.code}"):
+        if has_translation(message_id, locale) and locale != "en":
+            try:
+                return translate(message_id, locale, **params)
+            except KeyError:
+                break
+    return error.message
+
+
 def has_translation(message_id: str, locale: str = DEFAULT_LOCALE) -> bool:
     return locale == "en" or message_id in _catalog(locale)
 
 
-__all__ = ["DEFAULT_LOCALE", "has_translation", "translate"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "describe_error",
+    "has_translation",
+    "render_reason",
+    "translate",
+]

@@ -1,0 +1,17 @@
+"""Contract tests: one abstract suite per port, run against every adapter of it.
+
+Each module holds a ``<Port>Contract`` class written against the port's
+Protocol only, and at its end the subclass that runs it against the in-memory
+simulator (plus tests of what only the simulator offers). To prove another
+adapter (an HTTP one, say) behaves the same, subclass the contract in that
+adapter's test module and implement:
+
+* ``make_adapter()`` -- a fresh adapter over a fresh, empty world; it is called
+  (through a fixture) before each test body runs;
+* the ``given_*`` / ``when_*`` hooks, where a test must change the world the
+  port only reads (put stock on a shelf, book a bank payment). For an HTTP
+  adapter the world is usually a simulator behind an ``httpx.MockTransport``.
+
+The contract classes do not start with ``Test`` so pytest collects them only
+through their subclasses.
+"""

@@ -1,0 +1,544 @@
+"""The unit-of-work contract: what every store of b2bcore's aggregates must do.
+
+:class:`UnitOfWorkContract` holds the behaviour and is written against the
+ports only; each implementation subclasses it and says how to build a factory
+over a fresh, empty store (``make_uow_factory``). The in-memory subclass is at
+the end of this module; the SQL ones live with their adapters' tests.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
+from b2bcore.domain.actors import Actor
+from b2bcore.domain.client import CorporateClient
+from b2bcore.domain.errors import Conflict, NotFound
+from b2bcore.domain.money import ZERO
+from b2bcore.domain.order import DocumentRef, Order, OrderStatus
+from b2bcore.domain.tasks import ManagerTask
+from b2bcore.ports.repositories import OrderFilter, UnitOfWorkFactory
+from tests.builders import (
+    INN,
+    KPP,
+    NOW,
+    SECOND_INN,
+    SECOND_KPP,
+    SYSTEM,
+    company_id_for,
+    invoiced_order,
+    make_client,
+    make_manager,
+    make_order,
+    make_product,
+    make_task,
+    on,
+    paid_order,
+    state_of,
+)
+
+MANAGER = Actor.manager("manager-1")
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def store(uows: UnitOfWorkFactory, *aggregates: CorporateClient | Order | ManagerTask) -> None:
+    """Add ``aggregates`` and commit, in one unit of work."""
+    with uows() as uow:
+        for aggregate in aggregates:
+            if isinstance(aggregate, CorporateClient):
+                uow.clients.add(aggregate)
+            elif isinstance(aggregate, Order):
+                uow.orders.add(aggregate)
+            else:
+                uow.tasks.add(aggregate)
+        uow.commit()
+
+
+def listed(uows: UnitOfWorkFactory, criteria: OrderFilter) -> Sequence[str]:
+    with uows() as uow:
+        return [order.id for order in uow.orders.list(criteria)]
+
+
+class UnitOfWorkContract(abc.ABC):
+    """Behaviour every UnitOfWork implementation must show."""
+
+    @abc.abstractmethod
+    def make_uow_factory(self) -> UnitOfWorkFactory:
+        """A factory of units of work over a fresh, empty store."""
+
+    @pytest.fixture
+    def uows(self) -> UnitOfWorkFactory:
+        return self.make_uow_factory()
+
+    # -- commit and rollback ---------------------------------------------------
+
+    def test_committed_client_reads_back_unchanged(self, uows: UnitOfWorkFactory) -> None:
+        """A committed client comes back from a new unit of work with the same state."""
+        client = make_client()
+        store(uows, client)
+        with uows() as uow:
+            assert state_of(uow.clients.get("client-1")) == state_of(client)
+
+    def test_committed_order_reads_back_unchanged(self, uows: UnitOfWorkFactory) -> None:
+        """A paid order, history and payments included, comes back with the same state."""
+        order = paid_order()
+        store(uows, order)
+        with uows() as uow:
+            assert state_of(uow.orders.get("order-1")) == state_of(order)
+
+    def test_nothing_is_stored_without_commit(self, uows: UnitOfWorkFactory) -> None:
+        """Leaving the block without commit stores nothing."""
+        with uows() as uow:
+            uow.clients.add(make_client())
+            uow.orders.add(make_order())
+        with uows() as uow:
+            assert list(uow.clients.ids()) == []
+            assert not uow.orders.list(OrderFilter())
+
+    def test_an_exception_in_the_block_stores_nothing(self, uows: UnitOfWorkFactory) -> None:
+        """An exception raised inside the block propagates and nothing is stored."""
+
+        def add_then_fail() -> None:
+            with uows() as uow:
+                uow.clients.add(make_client())
+                raise LookupError("the use case failed")
+
+        with pytest.raises(LookupError):
+            add_then_fail()
+        with uows() as uow:
+            assert list(uow.clients.ids()) == []
+
+    def test_get_of_an_unknown_id_raises_not_found(self, uows: UnitOfWorkFactory) -> None:
+        """Every repository's ``get`` of an unknown id raises NotFound."""
+        with uows() as uow:
+            for get in (uow.clients.get, uow.orders.get, uow.tasks.get, uow.managers.get):
+                with pytest.raises(NotFound):
+                    get("nobody")
+
+    def test_get_by_unknown_number_raises_not_found(self, uows: UnitOfWorkFactory) -> None:
+        """An order number nobody holds raises NotFound."""
+        with uows() as uow, pytest.raises(NotFound):
+            uow.orders.get_by_number("ЗК-0")
+
+    def test_an_aggregate_is_loaded_once_per_unit_of_work(self, uows: UnitOfWorkFactory) -> None:
+        """Loading the same id twice in one unit of work returns the same object."""
+        store(uows, make_client(), make_order())
+        with uows() as uow:
+            assert uow.orders.get("order-1") is uow.orders.list(OrderFilter())[0]
+            assert uow.clients.get("client-1") is uow.clients.find_by_company(INN, KPP)
+
+    def test_an_added_aggregate_is_readable_before_commit(self, uows: UnitOfWorkFactory) -> None:
+        """A unit of work reads its own uncommitted adds."""
+        order = make_order()
+        with uows() as uow:
+            uow.orders.add(order)
+            assert uow.orders.get("order-1") is order
+
+    def test_a_unit_of_work_may_commit_twice(self, uows: UnitOfWorkFactory) -> None:
+        """A change made after a commit is stored by the next commit."""
+        store(uows, make_order())
+        with uows() as uow:
+            uow.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
+            uow.commit()
+            uow.orders.get("order-1").issue_invoice(SYSTEM, NOW, number="СЧ-1", due_date=NOW.date())
+            uow.commit()
+        with uows() as uow:
+            assert uow.orders.get("order-1").status is OrderStatus.INVOICED
+
+    def test_changes_after_the_last_commit_are_dropped(self, uows: UnitOfWorkFactory) -> None:
+        """Leaving the block drops what changed since the last commit, and only that."""
+        store(uows, make_order())
+        with uows() as uow:
+            uow.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
+            uow.commit()
+            uow.orders.get("order-1").issue_invoice(SYSTEM, NOW, number="СЧ-1", due_date=NOW.date())
+        with uows() as uow:
+            assert uow.orders.get("order-1").status is OrderStatus.RESERVED
+
+    # -- concurrency -------------------------------------------------------------
+
+    def test_concurrent_change_conflicts_and_the_first_survives(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """Of two units of work changing one order, the second to commit gets Conflict."""
+        store(uows, make_order())
+        first, second = uows(), uows()
+        with first, second:
+            first.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
+            second.orders.get("order-1").cancel(MANAGER, NOW, "duplicate")
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with uows() as uow:
+            assert uow.orders.get("order-1").reservation == "reservation-1"
+
+    def test_a_failed_commit_writes_nothing(self, uows: UnitOfWorkFactory) -> None:
+        """A conflict on one aggregate keeps every other change of the commit out too."""
+        store(uows, make_order())
+        first, second = uows(), uows()
+        with first, second:
+            first.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
+            second.orders.get("order-1").cancel(MANAGER, NOW, "duplicate")
+            second.clients.add(make_client())
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with uows() as uow:
+            assert list(uow.clients.ids()) == []
+
+    def test_an_unchanged_aggregate_does_not_conflict(self, uows: UnitOfWorkFactory) -> None:
+        """Only changed aggregates are version-checked: a read does not block a writer."""
+        store(uows, make_order(), make_client())
+        first, second = uows(), uows()
+        with first, second:
+            first.orders.get("order-1")
+            first.clients.get("client-1").block()
+            second.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
+            second.commit()
+            first.commit()
+        with uows() as uow:
+            assert not uow.clients.get("client-1").is_active
+            assert uow.orders.get("order-1").status is OrderStatus.RESERVED
+
+    def test_threads_never_lose_an_update(self, uows: UnitOfWorkFactory) -> None:
+        """Threads changing one order at once, retrying on Conflict, all get their change in."""
+        store(uows, make_order())
+        threads = 6
+        all_loaded = threading.Barrier(threads)
+
+        def attach(n: int) -> None:
+            first_try = True
+            while True:
+                try:
+                    with uows() as uow:
+                        order = uow.orders.get("order-1")
+                        if first_try:  # make every thread hold the same version
+                            first_try = False
+                            all_loaded.wait(timeout=10)
+                        order.attach_document(
+                            DocumentRef(
+                                kind="act", number=str(n), issued_on=NOW.date(), storage_key=f"{n}"
+                            )
+                        )
+                        uow.commit()
+                        return
+                except Conflict:
+                    continue
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(attach, range(threads)))
+        with uows() as uow:
+            order = uow.orders.get("order-1")
+            assert sorted(d.storage_key for d in order.documents) == [
+                str(n) for n in range(threads)
+            ]
+
+    # -- uniqueness --------------------------------------------------------------
+
+    def test_a_stored_id_cannot_be_added_again(self, uows: UnitOfWorkFactory) -> None:
+        """Adding an aggregate whose id is already stored raises Conflict."""
+        store(uows, make_order())
+        with pytest.raises(Conflict):
+            store(uows, make_order(number="ЗК-other"))
+
+    def test_concurrent_adds_of_one_id_conflict(self, uows: UnitOfWorkFactory) -> None:
+        """Of two units of work adding the same new id, the second to commit gets Conflict."""
+        first, second = uows(), uows()
+        with first, second:
+            first.clients.add(make_client(client_id="client-1"))
+            second.clients.add(make_client(client_id="client-1", kpp=SECOND_KPP))
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with uows() as uow:
+            assert uow.clients.find_by_company(INN, SECOND_KPP) is None
+
+    def test_duplicate_order_number_conflicts(self, uows: UnitOfWorkFactory) -> None:
+        """Two orders cannot share a number."""
+        store(uows, make_order(order_id="order-1", number="ЗК-2026-000001"))
+        with pytest.raises(Conflict):
+            store(uows, make_order(order_id="order-2", number="ЗК-2026-000001"))
+
+    def test_duplicate_invoice_number_conflicts(self, uows: UnitOfWorkFactory) -> None:
+        """Two orders cannot carry invoices with one number."""
+        store(uows, invoiced_order(make_order(order_id="order-1"), invoice_number="СЧ-1"))
+        with pytest.raises(Conflict):
+            store(uows, invoiced_order(make_order(order_id="order-2"), invoice_number="СЧ-1"))
+
+    def test_inn_kpp_of_another_client_conflicts(self, uows: UnitOfWorkFactory) -> None:
+        """A second client with a stored INN+KPP raises Conflict naming the INN."""
+        store(uows, make_client(client_id="client-1"))
+        with pytest.raises(Conflict, match=INN):
+            store(uows, make_client(client_id="client-2"))
+
+    def test_a_refused_client_leaves_no_trace(self, uows: UnitOfWorkFactory) -> None:
+        """After the INN+KPP conflict nothing of the second client is stored."""
+        store(uows, make_client(client_id="client-1"))
+        with pytest.raises(Conflict):
+            store(uows, make_client(client_id="client-2"), make_order(client_id="client-2"))
+        with uows() as uow:
+            assert list(uow.clients.ids()) == ["client-1"]
+            assert not uow.orders.list(OrderFilter())
+
+    def test_the_same_inn_with_another_kpp_is_another_company(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """A branch (same INN, own KPP) may belong to another client."""
+        store(uows, make_client(client_id="client-1"))
+        store(uows, make_client(client_id="client-2", kpp=SECOND_KPP))
+        with uows() as uow:
+            assert list(uow.clients.ids()) == ["client-1", "client-2"]
+
+    # -- client queries ------------------------------------------------------------
+
+    def test_find_client_by_company(self, uows: UnitOfWorkFactory) -> None:
+        """find_by_company matches INN and KPP together."""
+        store(uows, make_client(client_id="client-1"))
+        with uows() as uow:
+            found = uow.clients.find_by_company(INN, KPP)
+            assert found is not None
+            assert found.id == "client-1"
+            assert uow.clients.find_by_company(INN, SECOND_KPP) is None
+            assert uow.clients.find_by_company(SECOND_INN, KPP) is None
+
+    def test_find_client_by_contact_email(self, uows: UnitOfWorkFactory) -> None:
+        """find_by_contact_email ignores case and surrounding spaces."""
+        store(uows, make_client(client_id="client-1", email="buyer@example.ru"))
+        with uows() as uow:
+            found = uow.clients.find_by_contact_email(" Buyer@Example.RU ")
+            assert found is not None
+            assert found.id == "client-1"
+            assert uow.clients.find_by_contact_email("other@example.ru") is None
+
+    # -- order queries -------------------------------------------------------------
+
+    @pytest.fixture
+    def five_orders(self, uows: UnitOfWorkFactory) -> None:
+        """Orders 1..5 placed on 1..5 March; 2 is invoiced, 4 paid; 3 belongs to client-2,
+        5 to client-1's second company."""
+        placed = {n: on(date(2026, 3, n), 10) for n in range(1, 6)}
+        store(
+            uows,
+            make_order(order_id="o1", placed_at=placed[1]),
+            invoiced_order(make_order(order_id="o2", placed_at=placed[2])),
+            make_order(order_id="o3", client_id="client-2", placed_at=placed[3]),
+            paid_order(make_order(order_id="o4", placed_at=placed[4])),
+            make_order(order_id="o5", company_id="client-1-branch", placed_at=placed[5]),
+        )
+
+    @pytest.mark.parametrize(
+        ("criteria", "expected"),
+        [
+            (OrderFilter(), ["o5", "o4", "o3", "o2", "o1"]),
+            (OrderFilter(client_id="client-1"), ["o5", "o4", "o2", "o1"]),
+            (OrderFilter(company_ids=frozenset({company_id_for("client-1")})), ["o4", "o2", "o1"]),
+            (
+                OrderFilter(company_ids=frozenset({"client-1-branch", company_id_for("client-2")})),
+                ["o5", "o3"],
+            ),
+            (OrderFilter(statuses=frozenset({OrderStatus.PLACED})), ["o5", "o3", "o1"]),
+            (
+                OrderFilter(statuses=frozenset({OrderStatus.INVOICED, OrderStatus.PAID})),
+                ["o4", "o2"],
+            ),
+            (
+                OrderFilter(placed_from=date(2026, 3, 2), placed_to=date(2026, 3, 4)),
+                ["o4", "o3", "o2"],
+            ),
+            (OrderFilter(placed_from=date(2026, 3, 5)), ["o5"]),
+            (OrderFilter(placed_to=date(2026, 3, 1)), ["o1"]),
+            (OrderFilter(limit=2), ["o5", "o4"]),
+            (OrderFilter(limit=2, offset=2), ["o3", "o2"]),
+            (OrderFilter(offset=4), ["o1"]),
+            (
+                OrderFilter(client_id="client-1", statuses=frozenset({OrderStatus.PLACED})),
+                ["o5", "o1"],
+            ),
+        ],
+        ids=[
+            "all newest first",
+            "client",
+            "one company",
+            "two companies",
+            "status",
+            "two statuses",
+            "date range inclusive",
+            "from",
+            "to",
+            "first page",
+            "second page",
+            "last page",
+            "client and status",
+        ],
+    )
+    @pytest.mark.usefixtures("five_orders")
+    def test_list_orders(
+        self, uows: UnitOfWorkFactory, criteria: OrderFilter, expected: list[str]
+    ) -> None:
+        """list filters by every criterion together and pages newest first."""
+        assert listed(uows, criteria) == expected
+
+    @pytest.mark.usefixtures("five_orders")
+    def test_ids_in_status(self, uows: UnitOfWorkFactory) -> None:
+        """ids_in_status returns the orders in any of the statuses."""
+        with uows() as uow:
+            placed = uow.orders.ids_in_status([OrderStatus.PLACED, OrderStatus.PAID])
+            assert sorted(placed) == ["o1", "o3", "o4", "o5"]
+            assert not uow.orders.ids_in_status([OrderStatus.SHIPPED])
+
+    @pytest.mark.usefixtures("five_orders")
+    def test_find_order_by_invoice_and_number(self, uows: UnitOfWorkFactory) -> None:
+        """An order is found by its invoice number and by its own number."""
+        with uows() as uow:
+            by_invoice = uow.orders.find_by_invoice("СЧ-o2")
+            assert by_invoice is not None
+            assert by_invoice.id == "o2"
+            assert uow.orders.find_by_invoice("СЧ-none") is None
+            assert uow.orders.get_by_number("ЗК-o3").id == "o3"
+
+    # -- paid volume ---------------------------------------------------------------
+
+    @pytest.fixture
+    def march_payments(self, uows: UnitOfWorkFactory) -> None:
+        """client-1 paid 500.00 on 1 March 00:00 and 1000.00 on 31 March 23:59 (plus
+        delivery); everything else of client-1 is out of the window, unpaid or cancelled;
+        client-2 paid 4000.00 in March."""
+        start, end = MARCH
+
+        def paid_on(
+            order_id: str, paid_at: datetime, quantity: int, client: str = "client-1"
+        ) -> Order:
+            placed = make_order(
+                order_id=order_id,
+                client_id=client,
+                quantity=quantity,
+                placed_at=paid_at - timedelta(days=1),
+            )
+            return paid_order(placed, paid_at=paid_at)
+
+        cancelled = paid_on("cancelled", on(date(2026, 3, 10)), 32)
+        cancelled.cancel(MANAGER, on(date(2026, 3, 11)), "client refused")
+        store(
+            uows,
+            paid_on("first-day", on(start, 0, 0), 1),
+            paid_on("last-day", on(end, 23, 59), 2),
+            paid_on("day-before", on(start - timedelta(days=1), 23, 59), 4),
+            paid_on("day-after", on(end + timedelta(days=1), 0, 0), 8),
+            invoiced_order(make_order(order_id="unpaid", quantity=16, placed_at=on(start))),
+            cancelled,
+            paid_on("other-client", on(date(2026, 3, 15)), 8, client="client-2"),
+        )
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_paid_volume_counts_paid_goods_inside_the_window(self, uows: UnitOfWorkFactory) -> None:
+        """Goods of paid, not cancelled orders paid on the window's days, boundaries included."""
+        with uows() as uow:
+            assert uow.orders.paid_volume("client-1", *MARCH) == Decimal("1500.00")
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_paid_volumes_agree_with_paid_volume(self, uows: UnitOfWorkFactory) -> None:
+        """paid_volumes gives every client what paid_volume gives it."""
+        with uows() as uow:
+            volumes = uow.orders.paid_volumes(*MARCH)
+            for client_id in ("client-1", "client-2", "client-3"):
+                expected = uow.orders.paid_volume(client_id, *MARCH)
+                assert volumes.get(client_id, ZERO) == expected
+            assert volumes["client-2"] == Decimal("4000.00")
+
+    # -- events --------------------------------------------------------------------
+
+    def test_collect_events_returns_events_of_changed_aggregates(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """Events of added and changed aggregates come out oldest first, after commit too."""
+        store(uows, make_order())
+        later = NOW + timedelta(hours=1)
+        with uows() as uow:
+            uow.orders.get("order-1").reserve(SYSTEM, later, "reservation-1")
+            uow.clients.add(make_client(now=NOW))
+            uow.commit()
+        events = uow.collect_events()
+        assert [e.name for e in events] == ["ClientRegistered", "OrderReserved"]
+        assert [e.occurred_at for e in events] == [NOW, later]
+
+    def test_collect_events_returns_each_event_once(self, uows: UnitOfWorkFactory) -> None:
+        """A second collect_events returns nothing new."""
+        with uows() as uow:
+            uow.clients.add(make_client())
+            uow.commit()
+            assert len(uow.collect_events()) == 1
+            assert uow.collect_events() == []
+
+    def test_stored_aggregates_come_back_without_events(self, uows: UnitOfWorkFactory) -> None:
+        """Events are not stored: a loaded aggregate has none until it changes."""
+        store(uows, make_client(), paid_order())
+        with uows() as uow:
+            assert uow.clients.get("client-1").events == []
+            assert uow.orders.get("order-1").events == []
+            assert uow.collect_events() == []
+
+    # -- catalogue, prices, managers, tasks ---------------------------------------
+
+    def test_products_upsert_and_list_by_sku(self, uows: UnitOfWorkFactory) -> None:
+        """Upsert replaces by SKU; list is sorted by SKU and paged; get_many skips unknown SKUs."""
+        with uows() as uow:
+            for sku in ("B", "C", "A"):
+                uow.products.upsert(make_product(sku=sku))
+            uow.commit()
+        with uows() as uow:
+            uow.products.upsert(make_product(sku="B", list_price="990.00"))
+            uow.commit()
+        with uows() as uow:
+            assert [p.sku for p in uow.products.list()] == ["A", "B", "C"]
+            assert [p.sku for p in uow.products.list(limit=1, offset=1)] == ["B"]
+            found = uow.products.get_many(["B", "nope"])
+            assert list(found) == ["B"]
+            assert found["B"].list_price == Decimal("990.00")
+
+    def test_contract_prices_belong_to_their_client(self, uows: UnitOfWorkFactory) -> None:
+        """prices_for returns the client's own prices, the last one set per SKU."""
+        with uows() as uow:
+            uow.prices.set_price("client-1", "A", Decimal("100.00"))
+            uow.prices.set_price("client-1", "A", Decimal("90.00"))
+            uow.prices.set_price("client-2", "B", Decimal("50.00"))
+            uow.commit()
+        with uows() as uow:
+            assert dict(uow.prices.prices_for("client-1")) == {"A": Decimal("90.00")}
+            assert not uow.prices.prices_for("client-3")
+
+    def test_managers_are_stored_once(self, uows: UnitOfWorkFactory) -> None:
+        """A manager is stored, listed and found; a second one with the same id conflicts."""
+        with uows() as uow:
+            uow.managers.add(make_manager(manager_id="m-1"))
+            uow.commit()
+        with uows() as uow:
+            assert uow.managers.get("m-1") == make_manager(manager_id="m-1")
+            assert [m.id for m in uow.managers.list()] == ["m-1"]
+            with pytest.raises(Conflict):
+                uow.managers.add(make_manager(manager_id="m-1"))
+
+    def test_open_tasks_oldest_first(self, uows: UnitOfWorkFactory) -> None:
+        """list_open returns open tasks oldest first; completed ones are gone."""
+        store(
+            uows,
+            make_task(task_id="late", created_at=NOW + timedelta(hours=2)),
+            make_task(task_id="early", created_at=NOW),
+            make_task(task_id="done", created_at=NOW + timedelta(hours=1)),
+        )
+        with uows() as uow:
+            uow.tasks.get("done").complete("manager-1", client_id=None)
+            uow.commit()
+        with uows() as uow:
+            assert [t.id for t in uow.tasks.list_open()] == ["early", "late"]
+
+
+class TestInMemoryUnitOfWork(UnitOfWorkContract):
+    def make_uow_factory(self) -> UnitOfWorkFactory:
+        return InMemoryUnitOfWorkFactory()
