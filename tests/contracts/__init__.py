@@ -6,8 +6,9 @@ simulator (plus tests of what only the simulator offers). To prove another
 adapter (an HTTP one, say) behaves the same, subclass the contract in that
 adapter's test module and implement:
 
-* ``make_adapter()`` -- a fresh adapter over a fresh, empty world; it is called
-  (through a fixture) before each test body runs;
+* ``make_adapter()`` -- a fresh adapter over a fresh, empty world. An autouse
+  fixture calls it before every test, the subclass's own tests included, so
+  the subclass may keep its world on ``self`` there for the hooks to use;
 * the ``given_*`` / ``when_*`` hooks, where a test must change the world the
   port only reads (put stock on a shelf, book a bank payment). For an HTTP
   adapter the world is usually a simulator behind an ``httpx.MockTransport``.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import abc
-from datetime import UTC, date, datetime, timedelta
+import threading
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -388,3 +389,28 @@ class TestErpSimulator(ErpContract):
         assert self.sim.reserved("A") == 0
         reserve(self.sim, "r1", A=1)
         assert self.sim.side_effects == [("reserve", "r1")]
+
+    def test_concurrent_reservations_never_oversell(self) -> None:
+        """Sixteen threads racing for ten units reserve exactly ten, once per key."""
+        self.sim.set_stock("A", 10)
+        results: list[bool] = []
+        lock = threading.Lock()
+
+        def race(n: int) -> None:
+            for key in (f"r{n}", f"r{n}"):  # each thread also retries its own key
+                ok = self.sim.reserve(
+                    key=key, order_number=f"ЗК-{n}", customer="c", lines=lines(A=1)
+                ).ok
+            with lock:
+                results.append(ok)
+
+        threads = [threading.Thread(target=race, args=(n,)) for n in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (results.count(True), self.sim.reserved("A"), len(self.sim.side_effects)) == (
+            10,
+            10,
+            10,
+        )
