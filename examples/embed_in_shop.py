@@ -21,7 +21,9 @@ def main() -> None:
 
     # 2. Shop data: its B2B manager, its catalogue, the B2B warehouse stock.
     app.catalogue.add_manager(
-        Manager(id="m1", full_name="Анна Смирнова", email="anna@shop.example", phone="+7 495 000-00-01")
+        Manager(
+            id="m1", full_name="Анна Смирнова", email="anna@shop.example", phone="+7 495 000-00-01"
+        )
     )
     app.catalogue.upsert_products(
         [
@@ -46,14 +48,18 @@ def main() -> None:
         buyer,
         company_id=registered.company_id,
         address_id=address.id,
-        items=[b2bcore.CartItem(sku="LAPTOP-14", quantity=2), b2bcore.CartItem(sku="MOUSE", quantity=2)],
+        items=[
+            b2bcore.CartItem(sku="LAPTOP-14", quantity=2),
+            b2bcore.CartItem(sku="MOUSE", quantity=2),
+        ],
     )
     print(f"order {order.number}: {order.gross_total} ₽, route {order.route.value}")
 
     # 5. The worker's pass reserves stock and issues the invoice; the buyer pays it.
     app.processing.run_until_idle()
     invoiced = app.cabinet.order(buyer, order.id)
-    assert invoiced.status is OrderStatus.INVOICED and invoiced.invoice is not None
+    assert invoiced.status is OrderStatus.INVOICED
+    assert invoiced.invoice is not None
     world.ledger.pay(invoiced.invoice.number, invoiced.invoice.amount)
     app.processing.run_until_idle()
     paid = app.cabinet.order(buyer, order.id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from b2bcore.domain import ActorKind, OrderStatus, Route
 from b2bcore.i18n import has_translation, translate
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "b2bcore"
@@ -21,9 +22,9 @@ def _message_ids() -> set[str]:
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
             first = node.args[0]
-            if name in {"translate", "_", "_t"} and isinstance(first, ast.Constant):
-                if isinstance(first.value, str):
-                    found.add(first.value)
+            is_text = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            if name in {"translate", "_", "_t"} and is_text:
+                found.add(first.value)
     return found
 
 
@@ -54,8 +55,6 @@ def test_unknown_locale_is_an_error() -> None:
 
 def test_every_status_route_and_actor_has_a_russian_name() -> None:
     """Timelines and lists show statuses, routes and actors in Russian."""
-    from b2bcore.domain import ActorKind, OrderStatus, Route
-
     ids = [f"status:{s.value}" for s in OrderStatus]
     ids += [f"route:{r.value}" for r in Route] + [f"actor:{a.value}" for a in ActorKind]
     assert [i for i in ids if not has_translation(i, "ru")] == []
