@@ -2,8 +2,11 @@
 
 Each module holds a ``<Port>Contract`` class written against the port's
 Protocol only, and at its end the subclass that runs it against the in-memory
-simulator (plus tests of what only the simulator offers). To prove another
-adapter (an HTTP one, say) behaves the same, subclass the contract in that
+adapter. The external-system suites (company lookup, ERP, accounting, document
+management, mail, document storage) share one shape; their in-memory
+subclasses also test what only the simulator offers (``fail_next``,
+``side_effects``, the demo data). To prove another adapter of one of those
+ports (an HTTP one, say) behaves the same, subclass the contract in that
 adapter's test module and implement:
 
 * ``make_adapter()`` -- a fresh adapter over a fresh, empty world. An autouse

@@ -15,6 +15,7 @@ from b2bcore.ports.erp import (
 )
 from b2bcore.ports.mail import Attachment, EmailMessage, Mailer
 from b2bcore.ports.numbering import NumberSequence
+from b2bcore.ports.outbox import OutboxMessage, OutboxRepository
 from b2bcore.ports.repositories import (
     ClientRepository,
     ContractPriceRepository,
@@ -47,6 +48,8 @@ __all__ = [
     "NumberSequence",
     "OrderFilter",
     "OrderRepository",
+    "OutboxMessage",
+    "OutboxRepository",
     "ProductRepository",
     "ReservationLine",
     "ReservationResult",

@@ -20,6 +20,7 @@ from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask
+from b2bcore.ports.outbox import OutboxRepository
 
 
 @attrs.frozen(kw_only=True)
@@ -95,6 +96,7 @@ class UnitOfWork(Protocol):
     prices: ContractPriceRepository
     managers: ManagerRepository
     tasks: TaskRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -103,7 +105,11 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    def commit(self) -> None: ...
+    def commit(self) -> None:
+        """Store every change and, in the same transaction, every domain event the
+        changed aggregates raised as an outbox message; all of it or none."""
+        ...
+
     def rollback(self) -> None: ...
     def collect_events(self) -> list[DomainEvent]:
         """Events raised by the aggregates this unit of work has loaded or added."""

@@ -27,6 +27,7 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 
+from b2bcore.adapters.persistence.messages import message_from_event
 from b2bcore.domain.client import CorporateClient, Manager
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.events import DomainEvent
@@ -34,6 +35,7 @@ from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask, TaskStatus
+from b2bcore.ports.outbox import OutboxMessage, OutboxRepository
 from b2bcore.ports.repositories import (
     ClientRepository,
     ContractPriceRepository,
@@ -59,6 +61,7 @@ class InMemoryDatabase:
     products: dict[str, Product] = attrs.Factory(dict)
     prices: dict[tuple[str, str], Decimal] = attrs.Factory(dict)  # (client id, SKU) -> price
     managers: dict[str, Manager] = attrs.Factory(dict)
+    outbox: dict[str, OutboxMessage] = attrs.Factory(dict)
     lock: threading.RLock = attrs.field(factory=threading.RLock, repr=False)
 
 
@@ -368,6 +371,31 @@ class InMemoryManagerRepository:
         self._pending.clear()
 
 
+class InMemoryOutboxRepository:
+    """Messages written by this unit of work, stored with its commit."""
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+        self._pending: dict[str, OutboxMessage] = {}
+
+    def add(self, message: OutboxMessage) -> None:
+        self._pending[message.id] = message
+
+    def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        with self._db.lock:
+            messages = [*self._db.outbox.values(), *self._pending.values()]
+        return sorted(messages, key=lambda m: m.created_at)[:limit]
+
+    def prepare(self) -> None:
+        taken = sorted(self._pending.keys() & self._db.outbox.keys())
+        if taken:
+            raise Conflict(f"outbox message {taken[0]} already exists", id=taken[0])
+
+    def apply(self) -> None:
+        self._db.outbox.update(self._pending)
+        self._pending.clear()
+
+
 class InMemoryUnitOfWork:
     """One transaction at a time over an :class:`InMemoryDatabase`."""
 
@@ -378,6 +406,7 @@ class InMemoryUnitOfWork:
     prices: ContractPriceRepository
     managers: ManagerRepository
     tasks: TaskRepository
+    outbox: OutboxRepository
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self._db = db
@@ -392,6 +421,8 @@ class InMemoryUnitOfWork:
         products = self.products = InMemoryProductRepository(self._db)
         prices = self.prices = InMemoryContractPriceRepository(self._db)
         managers = self.managers = InMemoryManagerRepository(self._db)
+        outbox = self._outbox = InMemoryOutboxRepository(self._db)
+        self.outbox = outbox
         self._participants: tuple[_Participant, ...] = (
             clients,
             orders,
@@ -399,6 +430,7 @@ class InMemoryUnitOfWork:
             products,
             prices,
             managers,
+            outbox,
         )
         self._event_sources = (clients, orders)
 
@@ -416,13 +448,20 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        with self._db.lock:
-            for participant in self._participants:
-                participant.prepare()
-            for participant in self._participants:
-                participant.apply()
+        events = self._take_events()
+        try:
+            for event in events:
+                self._outbox.add(message_from_event(event))
+            with self._db.lock:
+                for participant in self._participants:
+                    participant.prepare()
+                for participant in self._participants:
+                    participant.apply()
+        except Exception:
+            self.rollback()
+            raise
         # Kept apart so that the rollback on leaving the block cannot drop them.
-        self._committed_events.extend(self._take_events())
+        self._committed_events.extend(events)
 
     def rollback(self) -> None:
         self._begin()

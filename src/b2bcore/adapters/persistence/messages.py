@@ -1,0 +1,53 @@
+"""Domain events as outbox messages: the serialization both storage adapters share."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import cattrs
+
+from b2bcore.domain.events import DomainEvent
+from b2bcore.ports.outbox import OutboxMessage
+
+_converter = cattrs.Converter()
+_converter.register_unstructure_hook(Decimal, str)
+_converter.register_unstructure_hook(datetime, datetime.isoformat)
+_converter.register_unstructure_hook(date, date.isoformat)
+
+
+def event_payload(event: DomainEvent) -> dict[str, Any]:
+    """The event's fields as JSON-ready data; raises TypeError for anything else."""
+    data = _converter.unstructure(event)
+    if not isinstance(data, dict):
+        raise TypeError(f"event {event!r} did not serialize to a mapping")
+    _check_json_ready(data, event.name)
+    return data
+
+
+def message_from_event(event: DomainEvent) -> OutboxMessage:
+    payload = event_payload(event)
+    aggregate_id = str(payload.get("order_id") or payload.get("client_id") or "")
+    return OutboxMessage(
+        id=uuid.uuid4().hex,
+        topic=event.name,
+        aggregate_id=aggregate_id,
+        payload=payload,
+        created_at=event.occurred_at,
+    )
+
+
+def _check_json_ready(value: object, where: str) -> None:
+    if value is None or isinstance(value, str | int | float | bool):
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_ready(item, f"{where}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_json_ready(item, where)
+        return
+    raise TypeError(f"{where}: {type(value).__name__} cannot go into the outbox")
