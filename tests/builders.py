@@ -9,6 +9,12 @@ Every argument has a default, so a test names only what it is about::
 Ids that belong together are derived from ``client_id`` (:func:`company_id_for`,
 :func:`contact_id_for`), so an order built for ``client_id="client-2"`` belongs
 to the company and buyer of ``make_client(client_id="client-2")``.
+
+The second half builds a whole shop on the in-memory simulators, through the
+public use cases only (:func:`seed_shop`, :func:`register_cast`, :func:`open_shop`)::
+
+    world, app, cast = open_shop()
+    order = place_order(app, cast, PAPER=10)
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any
 
 import attrs
 
+from b2bcore.application import B2B, NewContact
+from b2bcore.bootstrap import InMemoryWorld, bootstrap, in_memory_world
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.autoprocessing import Route, RoutingDecision
 from b2bcore.domain.client import (
@@ -30,8 +38,10 @@ from b2bcore.domain.client import (
     Requisites,
 )
 from b2bcore.domain.identifiers import Inn, Kpp, Ogrn
-from b2bcore.domain.order import Order
-from b2bcore.domain.pricing import DeliveryCharge, OrderLine, Product
+from b2bcore.domain.money import VatRate
+from b2bcore.domain.order import DeliveryInterval, Order, OrderStatus
+from b2bcore.domain.pricing import CartItem, DeliveryCharge, OrderLine, Product
+from b2bcore.domain.reasons import Reason
 from b2bcore.domain.tasks import ManagerTask, TaskKind
 
 INN = "7707083893"
@@ -196,3 +206,245 @@ def state_of(aggregate: Any) -> dict[str, Any]:
     """An aggregate's fields, recursively, without its unpublished events: compares state."""
     # attrs.asdict keeps collection types, so sets compare as sets.
     return attrs.asdict(aggregate, filter=lambda field, _value: field.name != "events")
+
+
+def interval_after(
+    at: datetime, *, days: int = 1, interval_id: str | None = None
+) -> DeliveryInterval:
+    """A four-hour delivery interval starting ``days`` days after ``at``."""
+    starts_at = at + timedelta(days=days)
+    return DeliveryInterval(
+        id=interval_id or f"{starts_at:%Y-%m-%dT%H}",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=4),
+    )
+
+
+def order_in(status: OrderStatus, order: Order | None = None) -> Order:
+    """``order`` (default :func:`make_order`) driven along the happy path into ``status``.
+
+    ``in_review`` is reached by the system sending a placed order to review,
+    ``cancelled`` by a manager cancelling a placed one. Every step happens at
+    the moment the order was placed; the delivery interval starts a day later.
+    """
+    placed = order or make_order()
+    at = placed.placed_at
+    manager = Actor.manager("manager-1")
+    buyer = Actor.buyer(placed.contact_id, placed.client_id)
+    if status is OrderStatus.IN_REVIEW:
+        placed.send_to_review(SYSTEM, at, [Reason("stock_short", "not enough stock of SKU-1")])
+        return placed
+    if status is OrderStatus.CANCELLED:
+        placed.cancel(manager, at, "cancelled for the test")
+        return placed
+    steps = [
+        (OrderStatus.RESERVED, lambda o: o.reserve(SYSTEM, at, f"reservation-{o.id}")),
+        (
+            OrderStatus.INVOICED,
+            lambda o: o.issue_invoice(
+                SYSTEM, at, number=f"СЧ-{o.id}", due_date=at.date() + timedelta(days=5)
+            ),
+        ),
+        (
+            OrderStatus.PAID,
+            lambda o: o.record_payment(
+                SYSTEM, payment_id=f"payment-{o.id}", amount=o.gross_total, received_at=at
+            ),
+        ),
+        (
+            OrderStatus.SCHEDULED,
+            lambda o: o.choose_delivery_interval(buyer, at, interval_after(at)),
+        ),
+        (
+            OrderStatus.TRANSPORT_REQUESTED,
+            lambda o: o.request_transport(SYSTEM, at, f"transport-{o.id}"),
+        ),
+        (OrderStatus.SHIPPED, lambda o: o.ship(SYSTEM, at, f"shipment-{o.id}")),
+        (OrderStatus.DELIVERED, lambda o: o.deliver(SYSTEM, at)),
+    ]
+    for reached, step in steps:
+        if placed.status is status:
+            break
+        step(placed)
+        assert placed.status is reached
+    assert placed.status is status
+    return placed
+
+
+# -- a shop on the in-memory simulators -------------------------------------------
+
+SHOP_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+"""A Thursday: the warehouse offers slots from Friday 27 November on."""
+
+SHOP_MANAGER = Manager(
+    id="mgr-1",
+    full_name="Анна Смирнова",
+    email="a.smirnova@shop.example.ru",
+    phone="+7 495 000-00-01",
+)
+
+# The synthetic companies of CompanyDirectory.demo().
+ROMASHKA_INN = "7700111118"
+ROMASHKA_KPP = "770001001"
+ROMASHKA_BRANCH_KPP = "780143001"
+VASILEK_INN = "7700222227"
+VASILEK_KPP = "770001001"
+LIQUIDATED_INN = "7700333336"
+LIQUIDATING_INN = "7700444445"
+ENTREPRENEUR_INN = "123456789047"
+SBERBANK_BIK = "044525225"
+
+MANAGER = Actor.manager(SHOP_MANAGER.id)
+
+SUPERVISOR_EMAIL = "p.ivanov@romashka.example.ru"
+EMPLOYEE_EMAIL = "o.petrova@romashka.example.ru"
+OTHER_BUYER_EMAIL = "s.sidorov@vasilek.example.ru"
+
+CATALOGUE = (
+    Product(sku="PAPER", name="Бумага А4, 500 листов", list_price=Decimal("500.00")),
+    Product(sku="PEN", name="Ручка шариковая синяя", list_price=Decimal("33.33")),
+    Product(
+        sku="BOOK",
+        name="Справочник бухгалтера",
+        list_price=Decimal("850.00"),
+        vat_rate=VatRate.VAT10,
+    ),
+    Product(
+        sku="SETUP",
+        name="Настройка оборудования",
+        list_price=Decimal("2500.00"),
+        vat_rate=VatRate.NO_VAT,
+        unit="усл",
+    ),
+    Product(sku="TONER", name="Картридж с тонером", list_price=Decimal("5000.00")),
+    Product(sku="LAPTOP", name="Ноутбук 14", list_price=Decimal("120000.00")),
+)
+STOCK = {"PAPER": 1000, "PEN": 5000, "BOOK": 200, "SETUP": 1000, "TONER": 5, "LAPTOP": 20}
+
+
+@attrs.frozen(kw_only=True)
+class Cast:
+    """Who acts in a seeded shop.
+
+    Client A (ООО "Ромашка": head office and Saint Petersburg branch) has a
+    supervisor and an employee granted the head office only; client B
+    (ООО "Василёк") has one buyer. Both belong to :data:`SHOP_MANAGER`.
+    """
+
+    client_id: str
+    head_office_id: str
+    branch_id: str
+    supervisor: Actor
+    employee: Actor
+    address_id: str
+    other_client_id: str
+    other_company_id: str
+    other_buyer: Actor
+    other_address_id: str
+    manager: Actor = MANAGER
+    system: Actor = SYSTEM
+
+
+def seed_shop(app: B2B, world: InMemoryWorld) -> None:
+    """The shop's side: one manager, the catalogue, and stock for every product."""
+    app.catalogue.add_manager(SHOP_MANAGER)
+    app.catalogue.upsert_products(CATALOGUE)
+    for sku, quantity in STOCK.items():
+        world.erp.set_stock(sku, quantity)
+
+
+def register_cast(app: B2B) -> Cast:
+    """Register client A and client B through the use cases, as their buyers would."""
+    a = app.registration.register_client(
+        inn=ROMASHKA_INN,
+        kpp=ROMASHKA_KPP,
+        contact=NewContact(full_name="Пётр Иванов", email=SUPERVISOR_EMAIL),
+    )
+    supervisor = Actor.buyer(a.contact_id, a.client_id)
+    branch = app.cabinet.add_company(supervisor, inn=ROMASHKA_INN, kpp=ROMASHKA_BRANCH_KPP)
+    employee = app.cabinet.add_user(
+        supervisor,
+        NewContact(full_name="Ольга Петрова", email=EMPLOYEE_EMAIL),
+        company_ids=[a.company_id],
+    )
+    address = app.cabinet.add_address(
+        supervisor, label="Офис", address="г Москва, ул Садовая-Кудринская, д 1"
+    )
+    b = app.registration.register_client(
+        inn=VASILEK_INN,
+        kpp=VASILEK_KPP,
+        contact=NewContact(full_name="Семён Сидоров", email=OTHER_BUYER_EMAIL),
+    )
+    other_buyer = Actor.buyer(b.contact_id, b.client_id)
+    other_address = app.cabinet.add_address(
+        other_buyer, label="Склад", address="г Москва, ул Лесная, д 5"
+    )
+    return Cast(
+        client_id=a.client_id,
+        head_office_id=a.company_id,
+        branch_id=branch.id,
+        supervisor=supervisor,
+        employee=Actor.buyer(employee.id, a.client_id),
+        address_id=address.id,
+        other_client_id=b.client_id,
+        other_company_id=b.company_id,
+        other_buyer=other_buyer,
+        other_address_id=other_address.id,
+    )
+
+
+def open_shop(now: datetime = SHOP_NOW) -> tuple[InMemoryWorld, B2B, Cast]:
+    """A seeded shop with both clients registered, on a fixed clock at ``now``."""
+    world = in_memory_world(now=now)
+    app = bootstrap(world=world)
+    seed_shop(app, world)
+    return world, app, register_cast(app)
+
+
+def cart(**quantities: int) -> list[CartItem]:
+    """Cart items by SKU: ``cart(PAPER=2, PEN=10)``."""
+    return [CartItem(sku=sku, quantity=quantity) for sku, quantity in quantities.items()]
+
+
+def place_order(
+    app: B2B,
+    cast: Cast,
+    *,
+    actor: Actor | None = None,
+    company_id: str | None = None,
+    **quantities: int,
+) -> Order:
+    """An order of client A; by default its supervisor buys for the head office."""
+    return app.ordering.place(
+        actor or cast.supervisor,
+        company_id=company_id or cast.head_office_id,
+        items=cart(**quantities),
+        address_id=cast.address_id,
+    )
+
+
+def read_order(app: B2B, order_id: str) -> Order:
+    """The order as stored, read by a manager (who sees every client's orders)."""
+    return app.cabinet.order(MANAGER, order_id)
+
+
+def pay_in_full(world: InMemoryWorld, app: B2B, order_id: str) -> Decimal:
+    """The bank pays what is still due on the order's invoice; returns the amount."""
+    order = read_order(app, order_id)
+    assert order.invoice is not None, f"order {order.number} has no invoice"
+    world.ledger.pay(order.invoice.number, order.amount_due)
+    return order.amount_due
+
+
+def paid_orders(world: InMemoryWorld, app: B2B, cast: Cast, *laptops: int) -> list[Order]:
+    """Client A's supervisor buys ``laptops[i]`` laptops per order; all reserved, invoiced, paid.
+
+    Two laptops are 240 000 ₽ of goods, under the automatic limit, so
+    ``paid_orders(world, app, cast, 2, 2)`` puts 480 000 ₽ in the discount window.
+    """
+    orders = [place_order(app, cast, LAPTOP=n) for n in laptops]
+    app.processing.run_until_idle()
+    for order in orders:
+        pay_in_full(world, app, order.id)
+    app.processing.run_until_idle()
+    return [read_order(app, order.id) for order in orders]

@@ -15,9 +15,13 @@ Conventions, for whoever adds to this module:
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hypothesis import strategies as st
 
 from b2bcore.domain.identifiers import BankAccount
+from b2bcore.domain.money import VatRate
+from b2bcore.domain.pricing import DeliveryCharge, OrderLine, Product
 
 DIGITS = "0123456789"
 
@@ -178,3 +182,66 @@ def single_digit_changes(
         position = at % len(original)
     digit = draw(st.sampled_from(DIGITS.replace(original[position], "")))
     return original, original[:position] + digit + original[position + 1 :]
+
+
+# -- money and pricing -------------------------------------------------------------
+
+
+def kopecks(*, min_value: int = 0, max_value: int = 100_000_000_00) -> st.SearchStrategy[int]:
+    """Whole kopecks, as integers, for reference arithmetic that cannot round wrongly."""
+    return st.integers(min_value=min_value, max_value=max_value)
+
+
+def amounts(*, min_value: int = 0, max_value: int = 100_000_000_00) -> st.SearchStrategy[Decimal]:
+    """Roubles with exactly two decimal places (``Decimal("12.30")``), within the kopeck bounds."""
+    return kopecks(min_value=min_value, max_value=max_value).map(lambda k: Decimal(k).scaleb(-2))
+
+
+def vat_rates() -> st.SearchStrategy[VatRate]:
+    """Every VAT rate a line may carry: 22 %, 10 %, 0 % and "без НДС"."""
+    return st.sampled_from(list(VatRate))
+
+
+def discount_percents() -> st.SearchStrategy[Decimal]:
+    """Discounts from 0.00 to 100.00 %, two decimal places."""
+    return st.integers(min_value=0, max_value=100_00).map(lambda h: Decimal(h).scaleb(-2))
+
+
+def quantities() -> st.SearchStrategy[int]:
+    """Line quantities: mostly small, sometimes up to the domain's maximum of a million."""
+    return st.integers(min_value=1, max_value=1_000) | st.integers(min_value=1, max_value=1_000_000)
+
+
+@st.composite
+def products(draw: st.DrawFn) -> Product:
+    """Catalogue products with any list price up to a million roubles and any VAT rate."""
+    return Product(
+        sku=draw(st.from_regex(r"[A-Z]{2,6}-[0-9]{1,4}", fullmatch=True)),
+        name=draw(st.sampled_from(["Бумага А4", "Ноутбук", "Картридж", "Настройка", "Кабель"])),
+        list_price=draw(amounts(max_value=1_000_000_00)),
+        vat_rate=draw(vat_rates()),
+    )
+
+
+@st.composite
+def order_lines(draw: st.DrawFn) -> OrderLine:
+    """Priced lines: list minus discount, or a contract price, or a manager's manual price."""
+    product = draw(products())
+    source = draw(st.sampled_from(["list", "contract", "manual"]))
+    price = draw(amounts(max_value=1_000_000_00))
+    return OrderLine.price(
+        product,
+        draw(quantities()),
+        discount_percent=draw(discount_percents()),
+        contract_price=price if source == "contract" else None,
+        manual_price=price if source == "manual" else None,
+    )
+
+
+def delivery_charges() -> st.SearchStrategy[DeliveryCharge]:
+    """Delivery charges, free ones included, at any VAT rate."""
+    return st.builds(
+        DeliveryCharge,
+        gross=st.just(Decimal("0.00")) | amounts(max_value=10_000_00),
+        vat_rate=vat_rates(),
+    )

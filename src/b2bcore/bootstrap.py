@@ -24,6 +24,11 @@ from b2bcore.adapters.mail import OutboxMailer
 from b2bcore.adapters.numbering import InMemoryNumberSequence
 from b2bcore.adapters.onec import AccountingLedger
 from b2bcore.adapters.persistence import InMemoryDatabase, InMemoryUnitOfWorkFactory
+from b2bcore.adapters.persistence.sql import (
+    SqlNumberSequence,
+    SqlUnitOfWorkFactory,
+    create_engine_from_url,
+)
 from b2bcore.adapters.sap import ErpSimulator
 from b2bcore.application import B2B, Services
 from b2bcore.config import Config
@@ -87,9 +92,17 @@ def bootstrap(
     documents: DocumentStorage | None = None,
     numbers: NumberSequence | None = None,
 ) -> B2B:
-    """Build the application; any adapter not given comes from ``world`` (in-memory)."""
+    """Build the application; any adapter not given comes from ``world`` (in-memory).
+
+    With ``config.database_url`` set, storage and numbering are SQL (the schema
+    must be migrated: ``b2b db upgrade``); otherwise they are in memory too.
+    """
     config = config or Config()
     world = world or in_memory_world()
+    if uow is None and config.database_url is not None:
+        engine = create_engine_from_url(config.database_url)
+        uow = SqlUnitOfWorkFactory(engine)
+        numbers = numbers or SqlNumberSequence(engine)
     services = Services(
         uow=uow or InMemoryUnitOfWorkFactory(world.database),
         clock=clock or world.clock,

@@ -7,8 +7,11 @@ cattrs converter; a bad value is reported with its path, e.g.
 
 from __future__ import annotations
 
+import os
+import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -52,8 +55,14 @@ class DeliveryConfig:
     vat_rate: str = "22"
 
 
+DEFAULT_DATABASE_URL = "sqlite:///b2bcore.db"
+ENV_PREFIX = "B2B_"
+
+
 @attrs.frozen(kw_only=True)
 class Config:
+    database_url: str | None = None
+    """``None``: everything in memory (tests, the demo); else a SQLAlchemy URL."""
     discount: DiscountConfig = attrs.field(factory=DiscountConfig)
     autoprocessing: AutoProcessingConfig = attrs.field(factory=AutoProcessingConfig)
     delivery: DeliveryConfig = attrs.field(factory=DeliveryConfig)
@@ -66,6 +75,22 @@ class Config:
             return _converter.structure(dict(data), cls)
         except cattrs.BaseValidationError as exc:
             raise InvalidValue("config", "; ".join(cattrs.transform_error(exc))) from None
+
+    @classmethod
+    def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+        """The TOML file at ``path`` (if any), then ``B2B_DATABASE_URL`` from the environment."""
+        data: dict[str, Any] = {}
+        if path is not None:
+            try:
+                data = tomllib.loads(path.read_text("utf-8"))
+            except OSError as exc:
+                raise InvalidValue("config", f"cannot read {path}: {exc.strerror}") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidValue("config", f"{path} is not valid TOML: {exc}") from None
+        env = os.environ if environ is None else environ
+        if env.get(f"{ENV_PREFIX}DATABASE_URL"):
+            data["database_url"] = env[f"{ENV_PREFIX}DATABASE_URL"]
+        return cls.from_mapping(data)
 
     def discount_policy(self) -> DiscountPolicy:
         return DiscountPolicy.from_tiers(

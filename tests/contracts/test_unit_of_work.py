@@ -2,8 +2,13 @@
 
 :class:`UnitOfWorkContract` holds the behaviour and is written against the
 ports only; each implementation subclasses it and says how to build a factory
-over a fresh, empty store (``make_uow_factory``). The in-memory subclass is at
-the end of this module; the SQL ones live with their adapters' tests.
+over a fresh, empty store (``make_uow_factory``). The subclasses for the
+in-memory store, SQLite and PostgreSQL are at the end of this module.
+
+A database refuses a row that refers to a missing one (a client's manager, an
+order's client, a price's client and product), so every test starts with the
+shop's manager stored, and a test that stores orders first stores their
+clients (the ``buyers`` fixture).
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
+from sqlalchemy import Engine
 
 from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
+from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import Conflict, NotFound
+from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import DocumentRef, Order, OrderStatus
 from b2bcore.domain.tasks import ManagerTask
@@ -45,6 +54,16 @@ from tests.builders import (
 )
 
 MANAGER = Actor.manager("manager-1")
+
+
+@attrs.frozen(kw_only=True)
+class Unserializable(DomainEvent):
+    """An event no outbox can store: its payload holds an arbitrary object."""
+
+    client_id: str
+    blob: object = attrs.field(factory=object)
+
+
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
@@ -75,7 +94,22 @@ class UnitOfWorkContract(abc.ABC):
 
     @pytest.fixture
     def uows(self) -> UnitOfWorkFactory:
-        return self.make_uow_factory()
+        """Units of work over a fresh store holding the shop's manager, ``manager-1``."""
+        uows = self.make_uow_factory()
+        with uows() as uow:
+            uow.managers.add(make_manager())
+            uow.commit()
+        return uows
+
+    @pytest.fixture
+    def buyers(self, uows: UnitOfWorkFactory) -> None:
+        """The clients the built orders belong to: client-1 (INN, KPP) and client-2
+        (SECOND_INN, SECOND_KPP)."""
+        store(
+            uows,
+            make_client(client_id="client-1"),
+            make_client(client_id="client-2", inn=SECOND_INN, kpp=SECOND_KPP),
+        )
 
     # -- commit and rollback ---------------------------------------------------
 
@@ -86,6 +120,7 @@ class UnitOfWorkContract(abc.ABC):
         with uows() as uow:
             assert state_of(uow.clients.get("client-1")) == state_of(client)
 
+    @pytest.mark.usefixtures("buyers")
     def test_committed_order_reads_back_unchanged(self, uows: UnitOfWorkFactory) -> None:
         """A paid order, history and payments included, comes back with the same state."""
         order = paid_order()
@@ -141,6 +176,7 @@ class UnitOfWorkContract(abc.ABC):
             uow.orders.add(order)
             assert uow.orders.get("order-1") is order
 
+    @pytest.mark.usefixtures("buyers")
     def test_a_unit_of_work_may_commit_twice(self, uows: UnitOfWorkFactory) -> None:
         """A change made after a commit is stored by the next commit."""
         store(uows, make_order())
@@ -152,6 +188,7 @@ class UnitOfWorkContract(abc.ABC):
         with uows() as uow:
             assert uow.orders.get("order-1").status is OrderStatus.INVOICED
 
+    @pytest.mark.usefixtures("buyers")
     def test_changes_after_the_last_commit_are_dropped(self, uows: UnitOfWorkFactory) -> None:
         """Leaving the block drops what changed since the last commit, and only that."""
         store(uows, make_order())
@@ -164,6 +201,7 @@ class UnitOfWorkContract(abc.ABC):
 
     # -- concurrency -------------------------------------------------------------
 
+    @pytest.mark.usefixtures("buyers")
     def test_concurrent_change_conflicts_and_the_first_survives(
         self, uows: UnitOfWorkFactory
     ) -> None:
@@ -179,6 +217,7 @@ class UnitOfWorkContract(abc.ABC):
         with uows() as uow:
             assert uow.orders.get("order-1").reservation == "reservation-1"
 
+    @pytest.mark.usefixtures("buyers")
     def test_a_failed_commit_writes_nothing(self, uows: UnitOfWorkFactory) -> None:
         """A conflict on one aggregate keeps every other change of the commit out too."""
         store(uows, make_order())
@@ -186,12 +225,12 @@ class UnitOfWorkContract(abc.ABC):
         with first, second:
             first.orders.get("order-1").reserve(SYSTEM, NOW, "reservation-1")
             second.orders.get("order-1").cancel(MANAGER, NOW, "duplicate")
-            second.clients.add(make_client())
+            second.clients.add(make_client(client_id="client-3", kpp=SECOND_KPP))
             first.commit()
             with pytest.raises(Conflict):
                 second.commit()
         with uows() as uow:
-            assert list(uow.clients.ids()) == []
+            assert "client-3" not in uow.clients.ids()
 
     def test_an_unchanged_aggregate_does_not_conflict(self, uows: UnitOfWorkFactory) -> None:
         """Only changed aggregates are version-checked: a read does not block a writer."""
@@ -207,6 +246,7 @@ class UnitOfWorkContract(abc.ABC):
             assert not uow.clients.get("client-1").is_active
             assert uow.orders.get("order-1").status is OrderStatus.RESERVED
 
+    @pytest.mark.usefixtures("buyers")
     def test_threads_never_lose_an_update(self, uows: UnitOfWorkFactory) -> None:
         """Threads changing one order at once, retrying on Conflict, all get their change in."""
         store(uows, make_order())
@@ -242,6 +282,7 @@ class UnitOfWorkContract(abc.ABC):
 
     # -- uniqueness --------------------------------------------------------------
 
+    @pytest.mark.usefixtures("buyers")
     def test_a_stored_id_cannot_be_added_again(self, uows: UnitOfWorkFactory) -> None:
         """Adding an aggregate whose id is already stored raises Conflict."""
         store(uows, make_order())
@@ -260,12 +301,14 @@ class UnitOfWorkContract(abc.ABC):
         with uows() as uow:
             assert uow.clients.find_by_company(INN, SECOND_KPP) is None
 
+    @pytest.mark.usefixtures("buyers")
     def test_duplicate_order_number_conflicts(self, uows: UnitOfWorkFactory) -> None:
         """Two orders cannot share a number."""
         store(uows, make_order(order_id="order-1", number="ЗК-2026-000001"))
         with pytest.raises(Conflict):
             store(uows, make_order(order_id="order-2", number="ЗК-2026-000001"))
 
+    @pytest.mark.usefixtures("buyers")
     def test_duplicate_invoice_number_conflicts(self, uows: UnitOfWorkFactory) -> None:
         """Two orders cannot carry invoices with one number."""
         store(uows, invoiced_order(make_order(order_id="order-1"), invoice_number="СЧ-1"))
@@ -296,6 +339,17 @@ class UnitOfWorkContract(abc.ABC):
         with uows() as uow:
             assert list(uow.clients.ids()) == ["client-1", "client-2"]
 
+    def test_an_email_of_another_clients_user_conflicts(self, uows: UnitOfWorkFactory) -> None:
+        """A user signs in by e-mail, so two clients' users cannot share one."""
+        store(uows, make_client(client_id="client-1", email="buyer@example.ru"))
+        with pytest.raises(Conflict, match=r"buyer@example\.ru"):
+            store(
+                uows,
+                make_client(client_id="client-2", kpp=SECOND_KPP, email="buyer@example.ru"),
+            )
+        with uows() as uow:
+            assert list(uow.clients.ids()) == ["client-1"]
+
     # -- client queries ------------------------------------------------------------
 
     def test_find_client_by_company(self, uows: UnitOfWorkFactory) -> None:
@@ -320,7 +374,7 @@ class UnitOfWorkContract(abc.ABC):
     # -- order queries -------------------------------------------------------------
 
     @pytest.fixture
-    def five_orders(self, uows: UnitOfWorkFactory) -> None:
+    def five_orders(self, uows: UnitOfWorkFactory, buyers: None) -> None:
         """Orders 1..5 placed on 1..5 March; 2 is invoiced, 4 paid; 3 belongs to client-2,
         5 to client-1's second company."""
         placed = {n: on(date(2026, 3, n), 10) for n in range(1, 6)}
@@ -406,7 +460,7 @@ class UnitOfWorkContract(abc.ABC):
     # -- paid volume ---------------------------------------------------------------
 
     @pytest.fixture
-    def march_payments(self, uows: UnitOfWorkFactory) -> None:
+    def march_payments(self, uows: UnitOfWorkFactory, buyers: None) -> None:
         """client-1 paid 500.00 on 1 March 00:00 and 1000.00 on 31 March 23:59 (plus
         delivery); everything else of client-1 is out of the window, unpaid or cancelled;
         client-2 paid 4000.00 in March."""
@@ -454,6 +508,7 @@ class UnitOfWorkContract(abc.ABC):
 
     # -- events --------------------------------------------------------------------
 
+    @pytest.mark.usefixtures("buyers")
     def test_collect_events_returns_events_of_changed_aggregates(
         self, uows: UnitOfWorkFactory
     ) -> None:
@@ -462,7 +517,7 @@ class UnitOfWorkContract(abc.ABC):
         later = NOW + timedelta(hours=1)
         with uows() as uow:
             uow.orders.get("order-1").reserve(SYSTEM, later, "reservation-1")
-            uow.clients.add(make_client(now=NOW))
+            uow.clients.add(make_client(client_id="client-3", kpp=SECOND_KPP, now=NOW))
             uow.commit()
         events = uow.collect_events()
         assert [e.name for e in events] == ["ClientRegistered", "OrderReserved"]
@@ -484,6 +539,53 @@ class UnitOfWorkContract(abc.ABC):
             assert uow.orders.get("order-1").events == []
             assert uow.collect_events() == []
 
+    # -- the outbox ------------------------------------------------------------------
+
+    def test_a_commit_stores_one_message_per_event(self, uows: UnitOfWorkFactory) -> None:
+        """After a commit the outbox holds one message per event of the change, oldest first."""
+        later = NOW + timedelta(hours=1)
+        with uows() as uow:
+            uow.clients.add(make_client())
+            uow.orders.add(make_order(placed_at=later))
+            uow.commit()
+        with uows() as uow:
+            messages = uow.outbox.pending()
+        assert [(m.topic, m.aggregate_id, m.created_at) for m in messages] == [
+            ("ClientRegistered", "client-1", NOW),
+            ("OrderPlaced", "order-1", later),
+        ]
+        assert messages[1].payload == {
+            "occurred_at": later.isoformat(),
+            "order_id": "order-1",
+            "route": "automatic",
+        }
+
+    def test_an_uncommitted_change_leaves_no_message(self, uows: UnitOfWorkFactory) -> None:
+        """A change left without commit, or refused at commit, writes no message."""
+        store(uows, make_client(client_id="client-1"))
+        with uows() as uow:
+            uow.clients.get("client-1").set_discount(Decimal("5.00"), now=NOW)
+        with pytest.raises(Conflict):
+            store(uows, make_client(client_id="client-2"))  # the INN+KPP of client-1
+        with uows() as uow:
+            assert [m.topic for m in uow.outbox.pending()] == ["ClientRegistered"]
+
+    def test_an_event_that_cannot_be_stored_undoes_the_commit(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """An event the outbox cannot serialize fails the commit: neither the change nor
+        any of its messages is stored."""
+        store(uows, make_client(client_id="client-1"))
+        with uows() as uow:
+            client = uow.clients.get("client-1")
+            client.set_discount(Decimal("5.00"), now=NOW)  # DiscountChanged, serializable
+            client.events.append(Unserializable(occurred_at=NOW, client_id="client-1"))
+            with pytest.raises(TypeError):
+                uow.commit()
+        with uows() as uow:
+            assert uow.clients.get("client-1").discount_percent == ZERO
+            assert [m.topic for m in uow.outbox.pending()] == ["ClientRegistered"]
+
     # -- catalogue, prices, managers, tasks ---------------------------------------
 
     def test_products_upsert_and_list_by_sku(self, uows: UnitOfWorkFactory) -> None:
@@ -502,9 +604,12 @@ class UnitOfWorkContract(abc.ABC):
             assert list(found) == ["B"]
             assert found["B"].list_price == Decimal("990.00")
 
+    @pytest.mark.usefixtures("buyers")
     def test_contract_prices_belong_to_their_client(self, uows: UnitOfWorkFactory) -> None:
         """prices_for returns the client's own prices, the last one set per SKU."""
         with uows() as uow:
+            uow.products.upsert(make_product(sku="A"))
+            uow.products.upsert(make_product(sku="B"))
             uow.prices.set_price("client-1", "A", Decimal("100.00"))
             uow.prices.set_price("client-1", "A", Decimal("90.00"))
             uow.prices.set_price("client-2", "B", Decimal("50.00"))
@@ -520,7 +625,7 @@ class UnitOfWorkContract(abc.ABC):
             uow.commit()
         with uows() as uow:
             assert uow.managers.get("m-1") == make_manager(manager_id="m-1")
-            assert [m.id for m in uow.managers.list()] == ["m-1"]
+            assert [m.id for m in uow.managers.list()] == ["m-1", "manager-1"]
             with pytest.raises(Conflict):
                 uow.managers.add(make_manager(manager_id="m-1"))
 
@@ -542,3 +647,21 @@ class UnitOfWorkContract(abc.ABC):
 class TestInMemoryUnitOfWork(UnitOfWorkContract):
     def make_uow_factory(self) -> UnitOfWorkFactory:
         return InMemoryUnitOfWorkFactory()
+
+
+class TestSqliteUnitOfWork(UnitOfWorkContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, sqlite_engine: Engine) -> None:
+        self.engine = sqlite_engine
+
+    def make_uow_factory(self) -> UnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(self.engine)
+
+
+class TestPostgresUnitOfWork(UnitOfWorkContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_engine: Engine) -> None:
+        self.engine = postgres_engine
+
+    def make_uow_factory(self) -> UnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(self.engine)

@@ -19,7 +19,13 @@ from b2bcore.application.context import Services
 from b2bcore.application.notify import Notifier, order_recipients
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.autoprocessing import Route
-from b2bcore.domain.errors import Conflict, DomainError, Rejected, Unavailable
+from b2bcore.domain.errors import (
+    Conflict,
+    DomainError,
+    ExternalSystemError,
+    Rejected,
+    Unavailable,
+)
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.reasons import Reason
@@ -68,8 +74,9 @@ class Processing:
             due = list(uow.orders.ids_in_status(steps))
         for order_id in due:
             self._run_step(order_id, steps, report)
-        self.poll_payments(report)
-        self.expire_invoices(report)
+        if self._book_payments(report):
+            # Only once the payments are seen: an invoice paid in time must not expire.
+            self.expire_invoices(report)
         for order_id in self._cancelled_awaiting_follow_up():
             self._run_step(order_id, {S.CANCELLED: self._follow_up_cancellation}, report)
         return report
@@ -224,13 +231,22 @@ class Processing:
     def poll_payments(self, report: RunReport | None = None) -> RunReport:
         """Book every incoming payment against its invoice; full payment makes the order paid."""
         report = report or RunReport()
+        self._book_payments(report)
+        return report
+
+    def _book_payments(self, report: RunReport) -> bool:
+        """:meth:`poll_payments`; False if accounting could not be read this time."""
         since = self._s.clock.now() - timedelta(days=self._s.settings.payment_lookback_days)
         try:
             payments = self._s.accounting.payments_since(since)
         except Unavailable as exc:
             log.info("payment polling deferred: %s", exc)
             report.deferred += 1
-            return report
+            return False
+        except Rejected as exc:
+            log.warning("payment polling refused: %s", exc)
+            report.failed += 1
+            return False
         for payment in payments:
             with self._s.uow() as uow:
                 order = uow.orders.find_by_invoice(payment.invoice_number)
@@ -250,7 +266,7 @@ class Processing:
                 if order.status is S.PAID and not was_paid:
                     report.count("paid")
                     self._offer_intervals(uow, order)
-        return report
+        return True
 
     def _offer_intervals(self, uow: UnitOfWork, order: Order) -> None:
         assert order.reservation is not None
@@ -258,7 +274,10 @@ class Processing:
             intervals = self._s.erp.delivery_intervals(
                 reference=order.reservation, address=order.delivery_address
             )
-        except Unavailable:
+        except ExternalSystemError as exc:
+            # The payment is already booked; the buyer still gets the mail (intervals are
+            # in the cabinet), and a refusal here must not abort the rest of the pass.
+            log.info("order %s: delivery intervals not offered by mail: %s", order.id, exc)
             intervals = []
         client = uow.clients.get(order.client_id)
         self._notify.choose_interval(order, order_recipients(client, order), intervals)

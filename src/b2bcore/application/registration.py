@@ -23,6 +23,7 @@ class RegistrationRefused(DomainError):
     """The company cannot become a client (unknown, liquidated, needs a KPP choice)."""
 
     code = "registration_refused"
+    field = "inn"
 
 
 @attrs.frozen(kw_only=True)
@@ -57,7 +58,13 @@ class Registration:
         return self._s.company_lookup.find_party(Inn.parse(inn), parsed_kpp)
 
     def register_client(
-        self, *, inn: str, contact: NewContact, kpp: str | None = None
+        self,
+        *,
+        inn: str,
+        contact: NewContact,
+        kpp: str | None = None,
+        manager_id: str | None = None,
+        notify: bool = True,
     ) -> Registered:
         """A buyer registers their company by INN and becomes its supervisor."""
         requisites = self.resolve_company(inn, kpp)
@@ -71,7 +78,7 @@ class Registration:
         )
         with self._s.uow() as uow:
             self._refuse_taken(uow, requisites, supervisor.email)
-            manager_id = self._pick_manager(uow)
+            manager_id = manager_id or self._pick_manager(uow)
             company = Company(id=self._s.new_id(), requisites=requisites)
             client = CorporateClient.register(
                 client_id=self._s.new_id(),
@@ -85,7 +92,8 @@ class Registration:
             )
             uow.clients.add(client)
             uow.commit()
-        self._notify.welcome(client, supervisor)
+        if notify:
+            self._notify.welcome(client, supervisor)
         return Registered(client_id=client.id, company_id=company.id, contact_id=supervisor.id)
 
     def resolve_company(self, inn: str, kpp: str | None) -> Requisites:
@@ -164,6 +172,10 @@ class Registration:
     ) -> Registered:
         """A manager creates a client and its cabinet; the buyer gets their login by email."""
         require_manager(actor)
+        if task_id is not None:
+            # Refuse an unknown or finished task before the client exists, not after.
+            with self._s.uow() as uow:
+                uow.tasks.get(task_id).require_open()
         registered = self.register_client(inn=inn, contact=contact, kpp=kpp)
         if task_id is not None:
             with self._s.uow() as uow:

@@ -13,7 +13,7 @@ from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import InvalidValue
 from b2bcore.domain.money import ZERO, percent
 from b2bcore.domain.order import Order, OrderStatus
-from b2bcore.domain.pricing import OrderLine, Product
+from b2bcore.domain.pricing import OrderLine, PriceSource, Product
 from b2bcore.ports import OrderFilter
 
 _OPEN = frozenset(s for s in OrderStatus if not s.is_terminal)
@@ -83,11 +83,7 @@ class Review:
                 if discount_percent is None
                 else percent(discount_percent, field="discount_percent")
             )
-            wanted = (
-                list(lines)
-                if lines is not None
-                else [LineAdjustment(sku=line.sku, quantity=line.quantity) for line in order.lines]
-            )
+            wanted = list(lines) if lines is not None else [_as_it_is(line) for line in order.lines]
             known = {line.sku: line.as_product() for line in order.lines}
             products = {
                 **uow.products.get_many(a.sku for a in wanted if a.sku not in known),
@@ -113,6 +109,12 @@ class Review:
             order.retry_step(actor)
             uow.commit()
         return order
+
+
+def _as_it_is(line: OrderLine) -> LineAdjustment:
+    """The line unchanged, a manager's manual price included, for re-pricing the others."""
+    manual = line.unit_price if line.price_source is PriceSource.MANUAL else None
+    return LineAdjustment(sku=line.sku, quantity=line.quantity, unit_price=manual)
 
 
 def _price(

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from b2bcore.cli.context import CliContext
+from b2bcore.cli.db import db
 from b2bcore.cli.demo import demo
+from b2bcore.cli.discounts import discounts
+from b2bcore.cli.imports import import_group
 from b2bcore.domain.errors import DomainError
 from b2bcore.i18n import describe_error, translate
 
@@ -31,11 +36,24 @@ class B2BGroup(click.Group):
 
 @click.group(cls=B2BGroup)
 @click.version_option(package_name="b2bcore")
-def main() -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="B2B_CONFIG",
+    help="TOML configuration file (env B2B_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
     """b2bcore: corporate clients, discounts and orders from cart to shipment."""
+    if ctx.obj is None:
+        ctx.obj = CliContext(config_path=config_path)
 
 
 main.add_command(demo)
+main.add_command(db)
+main.add_command(import_group)
+main.add_command(discounts)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,14 @@ def _base_cost(value: Decimal | int | str) -> Decimal:
     return non_negative_money(value, field="base_cost")
 
 
+def _free_from(value: Decimal | int | str | None) -> Decimal | None:
+    return None if value is None else non_negative_money(value, field="free_from")
+
+
+def _delivery_gross(value: Decimal | int | str) -> Decimal:
+    return non_negative_money(value, field="delivery")
+
+
 @attrs.frozen(kw_only=True)
 class Product:
     """A catalogue item sold through the B2B channel."""
@@ -149,7 +157,7 @@ class OrderLine:
 
 @attrs.frozen(kw_only=True)
 class DeliveryCharge:
-    gross: Decimal
+    gross: Decimal = attrs.field(converter=_delivery_gross)
     vat_rate: VatRate = VatRate.VAT22
 
     @property
@@ -162,7 +170,7 @@ class DeliveryTariff:
     """Flat delivery cost, free from a goods total; configuration."""
 
     base_cost: Decimal = attrs.field(default=Decimal("1500.00"), converter=_base_cost)
-    free_from: Decimal | None = Decimal("100000.00")
+    free_from: Decimal | None = attrs.field(default=Decimal("100000.00"), converter=_free_from)
     vat_rate: VatRate = VatRate.VAT22
 
     def charge_for(self, goods_gross: Decimal) -> DeliveryCharge:

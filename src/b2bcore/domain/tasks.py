@@ -35,9 +35,13 @@ class ManagerTask:
     result_client_id: str | None = None
     version: int = 0
 
-    def complete(self, manager_id: str, client_id: str | None) -> None:
+    def require_open(self) -> None:
+        """Refuse to work on a task that is already done."""
         if self.status is TaskStatus.DONE:
             raise IllegalTransition(action="complete", state=self.status.value)
+
+    def complete(self, manager_id: str, client_id: str | None) -> None:
+        self.require_open()
         self.status = TaskStatus.DONE
         self.manager_id = manager_id
         self.result_client_id = client_id

@@ -9,7 +9,8 @@ nothing when
 
 * an aggregate's stored ``version`` moved since it was loaded (optimistic
   locking: a lost update is impossible), or
-* an id, an order number, an invoice number or a client's INN+KPP is taken.
+* an id, an order number, an invoice number, a client's INN+KPP or a user's
+  e-mail is taken.
 
 Reads see the latest commit plus this unit of work's own changes ("read
 committed"). Leaving the ``with`` block without ``commit`` writes nothing.
@@ -169,17 +170,20 @@ class _AggregateRepository(Generic[A]):
         self._changed = []
 
 
-def _tax_keys(client: CorporateClient) -> Iterator[str]:
+def _client_keys(client: CorporateClient) -> Iterator[str]:
+    """A company's INN+KPP and a user's sign-in e-mail belong to one client only."""
     for company in client.companies.values():
         inn, kpp = company.requisites.tax_key
         yield f"INN {inn} KPP {kpp}" if kpp else f"INN {inn}"
+    for contact in client.contacts.values():
+        yield f"email {contact.email}"
 
 
 class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
     kind = "client"
 
     def __init__(self, db: InMemoryDatabase) -> None:
-        super().__init__(db, db.clients, _tax_keys)
+        super().__init__(db, db.clients, _client_keys)
 
     def find_by_company(self, inn: str, kpp: str) -> CorporateClient | None:
         key = (inn, kpp)

@@ -1,0 +1,101 @@
+"""Engines from a database URL: a SQLite file (the default) or PostgreSQL via psycopg 3.
+
+SQLite connections get WAL (readers never wait for the writer), foreign keys on
+(SQLite's default is off) and a busy timeout. SQLAlchemy, not the ``sqlite3``
+module, emits ``BEGIN``, so every transaction is a real one; a transaction
+that will write begins ``IMMEDIATE`` (:func:`write_transaction`), taking the
+write lock at once instead of failing half-way when another writer got there
+first. PostgreSQL runs at READ COMMITTED, its default; the unit of work's
+version checks, not the isolation level, prevent lost updates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+__all__ = ["create_engine_from_url", "normalize_url", "write_transaction"]
+
+BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "b2bcore_begin"  # an execution option: "DEFERRED" or "IMMEDIATE" (SQLite)
+
+
+def normalize_url(url: str | URL) -> URL:
+    """The URL with the driver b2bcore uses; a bare path means a SQLite file.
+
+    ``postgresql://`` and ``postgres://`` get the psycopg 3 driver; ``sqlite://``
+    without a file is refused: every unit of work needs its own connection to
+    one shared database, which an in-memory SQLite database cannot give (use the
+    in-memory adapter instead).
+    """
+    if isinstance(url, str) and "://" not in url:
+        url = URL.create("sqlite", database=url)
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+            raise ValueError(
+                "b2bcore needs a SQLite file (sqlite:///path/to/b2b.db), not an in-memory database"
+            )
+        return parsed
+    if parsed.get_backend_name() == "postgresql":
+        return parsed
+    raise ValueError(f"unsupported database {parsed.drivername!r}: use sqlite or postgresql")
+
+
+def create_engine_from_url(url: str | URL, **options: Any) -> Engine:
+    """An engine for ``url``, configured as b2bcore needs; ``options`` go to SQLAlchemy."""
+    parsed = normalize_url(url)
+    options.setdefault("json_serializer", _json_dumps)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database is not None  # normalize_url refused the rest
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **options)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **options)
+
+
+@contextmanager
+def write_transaction(connection: Connection) -> Iterator[Connection]:
+    """A transaction that writes: committed at the end of the block, rolled back on error.
+
+    On SQLite it begins IMMEDIATE, waiting (up to the busy timeout) for the write
+    lock before anything is read, so two writers queue instead of deadlocking.
+    """
+    connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    try:
+        with connection.begin():
+            yield connection
+    finally:
+        connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+
+
+def _json_dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: object) -> None:
+    # Take BEGIN away from the sqlite3 module, which would skip it before SELECTs.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,38 @@
+"""Document numbers from the database: a counter row per series and year.
+
+``next_value`` is one statement in a short transaction of its own --
+``INSERT ... ON CONFLICT DO UPDATE SET value = value + 1 RETURNING value`` -- so
+the first number of a year needs no separate "create the row" step that two
+processes could race on, and a number is never handed out twice. A number taken
+by a unit of work that then fails is lost (a gap), as with any database
+sequence; numbers are unique, not gapless.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from b2bcore.adapters.persistence.sql.engine import write_transaction
+from b2bcore.adapters.persistence.sql.tables import number_sequences
+from b2bcore.domain.errors import InvalidValue
+
+
+class SqlNumberSequence:
+    """:class:`~b2bcore.ports.numbering.NumberSequence` on the ``number_sequences`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(number_sequences).values(value=1)
+        self._next = statement.on_conflict_do_update(
+            index_elements=[number_sequences.c.series, number_sequences.c.year],
+            set_={"value": number_sequences.c.value + 1},
+        ).returning(number_sequences.c.value)
+
+    def next_value(self, series: str, year: int) -> int:
+        if not series.strip():
+            raise InvalidValue("series", "must not be empty", series)
+        with self._engine.connect() as connection, write_transaction(connection):
+            value = connection.execute(self._next, {"series": series, "year": year}).scalar_one()
+        return int(value)

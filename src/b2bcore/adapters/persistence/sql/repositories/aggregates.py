@@ -1,0 +1,211 @@
+"""An identity map over one table of versioned aggregates, with optimistic locking.
+
+A unit of work loads an aggregate once (``get`` twice returns the same object)
+and remembers the version it read. On commit every aggregate whose version moved
+is written: a new one is INSERTed, a loaded one UPDATEd ``WHERE id = :id AND
+version = :loaded``. No row updated means someone else committed a change in
+between: :class:`~b2bcore.domain.errors.Conflict`, and the whole commit rolls back.
+Child rows (an order's lines, a client's companies and contacts) are rewritten
+only when they differ from what was loaded.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy import update as sql_update
+
+from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.repositories.link import Link
+from b2bcore.domain.client import CorporateClient
+from b2bcore.domain.errors import Conflict, NotFound
+from b2bcore.domain.order import Order
+from b2bcore.domain.tasks import ManagerTask
+
+A = TypeVar("A", CorporateClient, Order, ManagerTask)
+ChildRows = dict[str, list[dict[str, Any]]]  # child table name -> its rows for one aggregate
+
+
+class AggregateRepository(abc.ABC, Generic[A]):
+    kind: ClassVar[str]
+    table: ClassVar[Table]
+    children: ClassVar[Mapping[str, tuple[Table, str]]] = {}
+    """Child tables by name, each with the column that refers to the aggregate."""
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self._seen: dict[str, A] = {}
+        self._loaded_versions: dict[str, int | None] = {}  # None: added by this unit of work
+        self._loaded_children: dict[str, ChildRows] = {}
+        self._writing: list[A] = []
+
+    # -- what a subclass says ---------------------------------------------------
+
+    @abc.abstractmethod
+    def _row(self, aggregate: A) -> dict[str, Any]:
+        """The main table's values."""
+
+    @abc.abstractmethod
+    def _decode(self, rows: Sequence[RowMapping]) -> A:
+        """The aggregate from the rows :meth:`_statement` gave for it."""
+
+    def _child_rows(self, _aggregate: A) -> ChildRows:
+        """Rows of the child tables, by table name; none by default."""
+        return {}
+
+    def _statement(self, page: Select[Any]) -> Select[Any]:
+        """What to run for a page of main-table rows; orders join their lines here."""
+        return page
+
+    def _describe(self, aggregate: A) -> str:
+        return f"{self.kind} {aggregate.id}"
+
+    # -- the repository port ------------------------------------------------------
+
+    def add(self, aggregate: A) -> None:
+        if aggregate.id in self._seen or self._stored(aggregate.id):
+            raise Conflict(f"{self.kind} {aggregate.id} already exists", id=aggregate.id)
+        self._seen[aggregate.id] = aggregate
+        self._loaded_versions[aggregate.id] = None
+
+    def get(self, aggregate_id: str) -> A:
+        if aggregate_id in self._seen:
+            return self._seen[aggregate_id]
+        found = self._fetch(self.table.c.id == aggregate_id)
+        if not found:
+            raise NotFound(f"{self.kind} {aggregate_id} not found", id=aggregate_id)
+        return found[0]
+
+    def seen(self) -> Iterable[A]:
+        """The aggregates this unit of work has loaded or added."""
+        return self._seen.values()
+
+    # -- reading ------------------------------------------------------------------
+
+    def _stored(self, aggregate_id: str) -> bool:
+        statement = select(self.table.c.id).where(self.table.c.id == aggregate_id)
+        return bool(self._link.scalars(statement))
+
+    def _fetch(
+        self,
+        *where: ColumnElement[bool],
+        order_by: Sequence[ColumnElement[Any]] = (),
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[A]:
+        """Aggregates whose main rows match ``where``, in ``order_by``; loaded ones as loaded."""
+        page = select(self.table).where(*where).order_by(*order_by).limit(limit).offset(offset)
+        found = []
+        for rows in _groups(self._link.rows(self._statement(page))):
+            held = self._seen.get(rows[0]["id"])
+            found.append(held if held is not None else self._remember(rows))
+        return found
+
+    def _unseen(self) -> list[ColumnElement[bool]]:
+        """A condition leaving out what this unit of work holds (its state may have moved)."""
+        return [self.table.c.id.not_in(list(self._seen))] if self._seen else []
+
+    def _find(self, matches: Callable[[A], bool], *where: ColumnElement[bool]) -> A | None:
+        """The first aggregate ``matches`` as held here, else as stored and matching ``where``."""
+        held = next((a for a in self._seen.values() if matches(a)), None)
+        if held is not None:
+            return held
+        found = self._fetch(*where, *self._unseen(), limit=1)
+        return found[0] if found else None
+
+    def _remember(self, rows: Sequence[RowMapping]) -> A:
+        aggregate = self._decode(rows)
+        self._seen[aggregate.id] = aggregate
+        self._loaded_versions[aggregate.id] = aggregate.version
+        self._loaded_children[aggregate.id] = self._child_rows(aggregate)
+        return aggregate
+
+    # -- writing ------------------------------------------------------------------
+
+    def has_changes(self) -> bool:
+        return bool(self._changed())
+
+    def _changed(self) -> list[A]:
+        """Added or changed since loaded (its version moved), in one lock order for all writers."""
+        changed = [a for a in self._seen.values() if a.version != self._loaded_versions[a.id]]
+        return sorted(changed, key=lambda a: a.id)
+
+    def write(self, connection: Connection) -> None:
+        self._writing = self._changed()
+        for aggregate in self._writing:
+            if self._loaded_versions[aggregate.id] is None:
+                self._insert(connection, aggregate)
+            else:
+                self._update(connection, aggregate)
+
+    def committed(self) -> None:
+        for aggregate in self._writing:
+            self._loaded_versions[aggregate.id] = aggregate.version
+            self._loaded_children[aggregate.id] = self._child_rows(aggregate)
+        self._writing = []
+
+    def _insert(self, connection: Connection, aggregate: A) -> None:
+        row = self._row(aggregate)
+        execute(connection, insert(self.table), self.table, row, row)
+        for name, rows in self._child_rows(aggregate).items():
+            self._insert_children(connection, name, rows)
+
+    def _update(self, connection: Connection, aggregate: A) -> None:
+        row = self._row(aggregate)
+        changes = {name: value for name, value in row.items() if name != "id"}
+        statement = (
+            sql_update(self.table)
+            .where(
+                self.table.c.id == aggregate.id,
+                self.table.c.version == self._loaded_versions[aggregate.id],
+            )
+            .values(changes)
+        )
+        if execute(connection, statement, self.table, row).rowcount != 1:
+            raise Conflict(
+                f"{self._describe(aggregate)} was changed by someone else; reload and try again",
+                id=aggregate.id,
+            )
+        loaded = self._loaded_children.get(aggregate.id, {})
+        for name, rows in self._child_rows(aggregate).items():
+            if rows != loaded.get(name):
+                table, parent = self.children[name]
+                connection.execute(delete(table).where(table.c[parent] == aggregate.id))
+                self._insert_children(connection, name, rows)
+
+    def _insert_children(
+        self, connection: Connection, name: str, rows: list[dict[str, Any]]
+    ) -> None:
+        table, _parent = self.children[name]
+        if not rows:
+            return
+        if any(isinstance(c, UniqueConstraint) for c in table.constraints):
+            for row in rows:  # one by one, so the message names the refused row
+                execute(connection, insert(table), table, row, row)
+        else:
+            execute(connection, insert(table), table, {}, rows)
+
+
+def _groups(rows: Sequence[RowMapping]) -> Iterator[list[RowMapping]]:
+    """Consecutive rows of one aggregate (an order and its lines arrive as several)."""
+    group: list[RowMapping] = []
+    for row in rows:
+        if group and row["id"] != group[0]["id"]:
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group

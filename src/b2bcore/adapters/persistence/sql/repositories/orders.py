@@ -1,0 +1,159 @@
+"""Orders: one ``orders`` row each (columns for the hot queries, a JSON doc for the
+rest) and their lines in ``order_lines``, loaded together in one statement.
+
+Listing and lookups see this unit of work's own changes, as the in-memory store
+does; the paid volumes are one SQL aggregate each over the committed orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import ColumnElement, RowMapping, Select, Table, func, select
+
+from b2bcore.adapters.persistence.sql import codec
+from b2bcore.adapters.persistence.sql.repositories.aggregates import (
+    AggregateRepository,
+    ChildRows,
+)
+from b2bcore.adapters.persistence.sql.tables import order_lines, orders
+from b2bcore.domain.errors import NotFound
+from b2bcore.domain.money import ZERO
+from b2bcore.domain.order import Order, OrderStatus
+from b2bcore.ports.repositories import OrderFilter
+
+_LINE_PREFIX = "line_"
+_LINES = [order_lines.c[name].label(_LINE_PREFIX + name) for name in codec.LINE_COLUMNS]
+_NEWEST_FIRST = (orders.c.placed_at.desc(), orders.c.id.desc())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _conditions(criteria: OrderFilter) -> list[ColumnElement[bool]]:
+    conditions = []
+    if criteria.client_id is not None:
+        conditions.append(orders.c.client_id == criteria.client_id)
+    if criteria.company_ids is not None:
+        conditions.append(orders.c.company_id.in_(sorted(criteria.company_ids)))
+    if criteria.statuses is not None:
+        conditions.append(orders.c.status.in_(sorted(s.value for s in criteria.statuses)))
+    if criteria.placed_from is not None:
+        conditions.append(orders.c.placed_at >= _midnight(criteria.placed_from))
+    if criteria.placed_to is not None:
+        conditions.append(orders.c.placed_at < _midnight(criteria.placed_to + timedelta(days=1)))
+    return conditions
+
+
+def _matches(order: Order, criteria: OrderFilter) -> bool:
+    """:func:`_conditions` for an order held in memory."""
+    placed_on = order.placed_at.astimezone(UTC).date()
+    return (
+        criteria.client_id in (None, order.client_id)
+        and (criteria.company_ids is None or order.company_id in criteria.company_ids)
+        and (criteria.statuses is None or order.status in criteria.statuses)
+        and (criteria.placed_from is None or placed_on >= criteria.placed_from)
+        and (criteria.placed_to is None or placed_on <= criteria.placed_to)
+    )
+
+
+def _paid_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    """Counts towards the volume: paid on a day of ``start..end`` and not cancelled since."""
+    return (
+        orders.c.paid_on.between(start, end),
+        orders.c.status != OrderStatus.CANCELLED.value,
+    )
+
+
+def _newest_first(found: Iterable[Order]) -> list[Order]:
+    return sorted(found, key=lambda order: (order.placed_at, order.id), reverse=True)
+
+
+class SqlOrderRepository(AggregateRepository[Order]):
+    kind = "order"
+    table = orders
+    children: ClassVar[dict[str, tuple[Table, str]]] = {"lines": (order_lines, "order_id")}
+
+    def _row(self, aggregate: Order) -> dict[str, Any]:
+        return codec.order_row(aggregate)
+
+    def _child_rows(self, aggregate: Order) -> ChildRows:
+        return {"lines": codec.line_rows(aggregate)}
+
+    def _statement(self, page: Select[Any]) -> Select[Any]:
+        chosen = page.subquery()
+        return (
+            select(chosen, *_LINES)
+            .outerjoin(order_lines, order_lines.c.order_id == chosen.c.id)
+            .order_by(chosen.c.placed_at.desc(), chosen.c.id.desc(), order_lines.c.position)
+        )
+
+    def _decode(self, rows: Sequence[RowMapping]) -> Order:
+        lines = [
+            {name: row[_LINE_PREFIX + name] for name in codec.LINE_COLUMNS}
+            for row in rows
+            if row[_LINE_PREFIX + "sku"] is not None
+        ]
+        return codec.order_from_rows(rows[0], lines)
+
+    def _describe(self, aggregate: Order) -> str:
+        return f"order {aggregate.number}"
+
+    def get_by_number(self, number: str) -> Order:
+        found = self._find(lambda order: order.number == number, orders.c.number == number)
+        if found is None:
+            raise NotFound(f"order {number} not found", number=number)
+        return found
+
+    def find_by_invoice(self, invoice_number: str) -> Order | None:
+        return self._find(
+            lambda order: order.invoice is not None and order.invoice.number == invoice_number,
+            orders.c.invoice_number == invoice_number,
+        )
+
+    def list(self, criteria: OrderFilter) -> Sequence[Order]:
+        """Newest first; orders this unit of work holds are judged as they are now."""
+        conditions = _conditions(criteria)
+        if not self._seen:
+            return self._fetch(
+                *conditions, order_by=_NEWEST_FIRST, limit=criteria.limit, offset=criteria.offset
+            )
+        held = [order for order in self._seen.values() if _matches(order, criteria)]
+        stored = self._fetch(
+            *conditions,
+            *self._unseen(),
+            order_by=_NEWEST_FIRST,
+            limit=criteria.offset + criteria.limit,
+        )
+        return _newest_first([*held, *stored])[criteria.offset : criteria.offset + criteria.limit]
+
+    def ids_in_status(self, statuses: Iterable[OrderStatus]) -> Sequence[str]:
+        """Oldest first, so a worker serves orders in the order they came."""
+        wanted = frozenset(statuses)
+        if not wanted:
+            return []
+        statement = select(orders.c.placed_at, orders.c.id).where(
+            orders.c.status.in_(sorted(s.value for s in wanted)), *self._unseen()
+        )
+        stored = [(row["placed_at"], row["id"]) for row in self._link.rows(statement)]
+        held = [(o.placed_at, o.id) for o in self._seen.values() if o.status in wanted]
+        return [order_id for _placed_at, order_id in sorted([*stored, *held])]
+
+    def paid_volume(self, client_id: str, start: date, end: date) -> Decimal:
+        statement = select(func.sum(orders.c.goods_gross)).where(
+            orders.c.client_id == client_id, *_paid_between(start, end)
+        )
+        total = self._link.scalars(statement)[0]
+        return ZERO if total is None else Decimal(total)
+
+    def paid_volumes(self, start: date, end: date) -> Mapping[str, Decimal]:
+        statement = (
+            select(orders.c.client_id, func.sum(orders.c.goods_gross).label("volume"))
+            .where(*_paid_between(start, end))
+            .group_by(orders.c.client_id)
+        )
+        return {row["client_id"]: Decimal(row["volume"]) for row in self._link.rows(statement)}

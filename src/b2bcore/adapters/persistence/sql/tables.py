@@ -1,0 +1,224 @@
+"""The schema, as SQLAlchemy Core tables. The migrations create exactly this.
+
+Each aggregate has one row in its main table: the columns the queries filter,
+sort, sum or constrain on, plus a JSON ``doc`` with the rest of its nested values
+(see :mod:`.codec`). Child tables hold what the database itself must check or
+find: an order's lines (quantities and amounts under CHECKs), a client's
+companies (INN+KPP unique among all clients) and contacts (e-mail for sign-in).
+
+Constraint names follow :data:`NAMING_CONVENTION`, so an ``IntegrityError`` can
+be turned into a readable message from the name alone (:mod:`.integrity`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from b2bcore.adapters.persistence.sql.types import Document, Money, Percent, UtcDateTime
+
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _not_negative(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
+
+
+def _percentage(column: str) -> CheckConstraint:
+    """Hundredths of a percent (:class:`.Percent`): 0 to 100 %."""
+    return CheckConstraint(f"{column} BETWEEN 0 AND 10000", name=f"{column}_percentage")
+
+
+managers = Table(
+    "managers",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("full_name", String, nullable=False),
+    Column("email", String, nullable=False),
+    Column("phone", String, nullable=False),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("manager_id", String, ForeignKey("managers.id"), nullable=False, index=True),
+    Column("status", String, nullable=False),
+    Column("discount_percent", Percent, nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", Document, nullable=False),
+    _percentage("discount_percent"),
+    _not_negative("version"),
+)
+
+client_companies = Table(
+    "client_companies",
+    metadata,
+    Column("company_id", String, primary_key=True),
+    Column("client_id", String, ForeignKey("clients.id"), nullable=False, index=True),
+    Column("inn", String, nullable=False),
+    # Entrepreneurs have no KPP: '' rather than NULL, so UNIQUE(inn, kpp) holds for them too.
+    Column("kpp", String, nullable=False, server_default=""),
+    UniqueConstraint("inn", "kpp"),
+)
+
+client_contacts = Table(
+    "client_contacts",
+    metadata,
+    Column("contact_id", String, primary_key=True),
+    Column("client_id", String, ForeignKey("clients.id"), nullable=False, index=True),
+    Column("email", String, nullable=False, unique=True),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("number", String, nullable=False, unique=True),
+    Column("client_id", String, ForeignKey("clients.id"), nullable=False),
+    Column("company_id", String, nullable=False),
+    Column("contact_id", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("route", String, nullable=False),
+    Column("needs_manager", Boolean, nullable=False),
+    Column("placed_at", UtcDateTime, nullable=False, index=True),
+    Column("paid_at", UtcDateTime, nullable=True),
+    # paid_at's date in UTC: the discount window counts whole days.
+    Column("paid_on", Date, nullable=True),
+    Column("discount_percent", Percent, nullable=False),
+    Column("goods_gross", Money, nullable=False),
+    Column("gross_total", Money, nullable=False),
+    Column("invoice_number", String, nullable=True, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("doc", Document, nullable=False),
+    _percentage("discount_percent"),
+    _not_negative("goods_gross"),
+    _not_negative("gross_total"),
+    _not_negative("version"),
+    Index(None, "client_id", "placed_at"),
+    Index(None, "company_id", "placed_at"),
+    Index(None, "status", "placed_at"),
+    # The discount volume: one client's paid orders in a window, and every client's.
+    Index(None, "client_id", "paid_on"),
+    Index(None, "paid_on", "client_id"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", String, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sku", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("list_price", Money, nullable=False),
+    Column("discount_percent", Percent, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    Column("price_source", String, nullable=False),
+    Column("vat_rate", String, nullable=False),
+    Column("gross", Money, nullable=False),
+    Column("vat", Money, nullable=False),
+    PrimaryKeyConstraint("order_id", "position"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    _not_negative("position"),
+    _not_negative("list_price"),
+    _not_negative("unit_price"),
+    _not_negative("gross"),
+    _not_negative("vat"),
+    _percentage("discount_percent"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("list_price", Money, nullable=False),
+    Column("vat_rate", String, nullable=False),
+    Column("active", Boolean, nullable=False),
+    _not_negative("list_price"),
+)
+
+contract_prices = Table(
+    "contract_prices",
+    metadata,
+    Column("client_id", String, ForeignKey("clients.id"), nullable=False),
+    Column("sku", String, ForeignKey("products.sku"), nullable=False),
+    Column("price", Money, nullable=False),
+    PrimaryKeyConstraint("client_id", "sku"),
+    _not_negative("price"),
+)
+
+manager_tasks = Table(
+    "manager_tasks",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", Document, nullable=False),
+    _not_negative("version"),
+    Index(None, "status", "created_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("topic", String, nullable=False),
+    Column("aggregate_id", String, nullable=False),
+    Column("payload", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("claimed_by", String, nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("processed_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    _not_negative("attempts"),
+    # The worker's claim order; only unprocessed messages are ever claimed.
+    Index(
+        "ix_outbox_claim_order",
+        "available_at",
+        "created_at",
+        postgresql_where=text("processed_at IS NULL"),
+        sqlite_where=text("processed_at IS NULL"),
+    ),
+)
+
+number_sequences = Table(
+    "number_sequences",
+    metadata,
+    Column("series", String, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Integer, nullable=False),
+    PrimaryKeyConstraint("series", "year"),
+    CheckConstraint("value > 0", name="value_positive"),
+)

@@ -1,0 +1,150 @@
+"""The unit of work on SQLAlchemy Core: reads as they come, every write in one commit.
+
+Reading needs no transaction of its own making (see :class:`.Link`); ``commit``
+opens one transaction and, in it, writes every changed aggregate with its
+version check, the pending products, prices, managers and outbox messages, and
+then every domain event the loaded or added aggregates raised, as outbox
+messages. Any exception -- a conflict, a refused row, an event that cannot be
+serialized -- rolls all of it back and leaves the unit of work empty, as the
+in-memory one does.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import attrs
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from b2bcore.adapters.persistence.sql.engine import write_transaction
+from b2bcore.adapters.persistence.sql.integrity import busy_conflict
+from b2bcore.adapters.persistence.sql.repositories import (
+    Link,
+    Participant,
+    SqlClientRepository,
+    SqlContractPriceRepository,
+    SqlManagerRepository,
+    SqlOrderRepository,
+    SqlOutboxRepository,
+    SqlProductRepository,
+    SqlTaskRepository,
+)
+from b2bcore.domain.client import CorporateClient
+from b2bcore.domain.events import DomainEvent
+from b2bcore.domain.order import Order
+from b2bcore.ports.outbox import OutboxRepository
+from b2bcore.ports.repositories import (
+    ClientRepository,
+    ContractPriceRepository,
+    ManagerRepository,
+    OrderRepository,
+    ProductRepository,
+    TaskRepository,
+    UnitOfWork,
+)
+
+
+class SqlUnitOfWork:
+    """One ``with`` block over a database; not shared between threads."""
+
+    # Typed as the ports, not the classes: the UnitOfWork protocol's attributes are settable.
+    clients: ClientRepository
+    orders: OrderRepository
+    products: ProductRepository
+    prices: ContractPriceRepository
+    managers: ManagerRepository
+    tasks: TaskRepository
+    outbox: OutboxRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._link = Link(engine)
+        self._committed_events: list[DomainEvent] = []
+        self._begin()
+
+    def _begin(self) -> None:
+        """Forget everything loaded or pending: the next read starts from the database."""
+        managers = self.managers = SqlManagerRepository(self._link)
+        clients = self.clients = SqlClientRepository(self._link)
+        products = self.products = SqlProductRepository(self._link)
+        orders = self.orders = SqlOrderRepository(self._link)
+        prices = self.prices = SqlContractPriceRepository(self._link)
+        tasks = self.tasks = SqlTaskRepository(self._link)
+        outbox = self._outbox = SqlOutboxRepository(self._link)
+        self.outbox = outbox
+        self._event_sources = (clients, orders)
+        # In the order the foreign keys need: a client's manager before it, and so on.
+        self._writers: tuple[Participant, ...] = (
+            managers,
+            clients,
+            products,
+            orders,
+            prices,
+            tasks,
+        )
+
+    def __enter__(self) -> Self:
+        self._committed_events.clear()
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._link.close()
+
+    def commit(self) -> None:
+        events = self._take_events()
+        if not events and not any(p.has_changes() for p in (*self._writers, self._outbox)):
+            return  # a read-only unit of work takes no write lock
+        try:
+            with write_transaction(self._link.connection()) as connection:
+                for writer in self._writers:
+                    writer.write(connection)
+                self._outbox.write_events(connection, events)
+        except DBAPIError as exc:
+            self.rollback()
+            conflict = busy_conflict(exc)
+            if conflict is None:
+                raise
+            raise conflict from exc
+        except BaseException:
+            self.rollback()
+            raise
+        for participant in (*self._writers, self._outbox):
+            participant.committed()
+        # Kept apart so that the rollback on leaving the block cannot drop them.
+        self._committed_events.extend(events)
+
+    def rollback(self) -> None:
+        self._begin()
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Events of loaded and added aggregates, committed or not, oldest first; once each."""
+        events = [*self._committed_events, *self._take_events()]
+        self._committed_events.clear()
+        return sorted(events, key=lambda event: event.occurred_at)
+
+    def _take_events(self) -> list[DomainEvent]:
+        taken: list[DomainEvent] = []
+        clients, orders = self._event_sources
+        aggregates: list[CorporateClient | Order] = [*clients.seen(), *orders.seen()]
+        for aggregate in aggregates:
+            taken.extend(aggregate.events)
+            aggregate.events.clear()
+        return taken
+
+
+@attrs.frozen(eq=False)
+class SqlUnitOfWorkFactory:
+    """Units of work over one engine (see :func:`.create_engine_from_url`)."""
+
+    engine: Engine
+
+    def __call__(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)

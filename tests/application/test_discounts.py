@@ -1,0 +1,112 @@
+"""The volume discount at work: it follows paid orders into and out of the rolling window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from b2bcore.adapters.clock import FixedClock
+from b2bcore.application import B2B
+from b2bcore.bootstrap import InMemoryWorld
+from tests.builders import (
+    SUPERVISOR_EMAIL,
+    Cast,
+    cart,
+    paid_orders,
+    pay_in_full,
+    place_order,
+    read_order,
+)
+
+
+def discount(app: B2B, cast: Cast) -> Decimal:
+    return app.cabinet.client(cast.supervisor).discount_percent
+
+
+def test_paid_volume_of_300_000_moves_the_client_to_3_percent(
+    world: InMemoryWorld, app: B2B, cast: Cast
+) -> None:
+    """360 000 ₽ of paid goods: 3 %, and 640 000 ₽ more to reach 5 %."""
+    paid_orders(world, app, cast, 2, 1)
+    changes = app.processing.recompute_discounts()
+    assert changes == {cast.client_id: ("0.00", "3.00")}
+    summary = app.cabinet.summary(cast.supervisor)
+    assert summary.discount.current.percent == Decimal("3.00")
+    assert summary.discount.amount_to_next == Decimal("640000.00")
+    assert discount(app, cast) == Decimal("3.00")
+
+
+def test_unpaid_orders_do_not_count(world: InMemoryWorld, app: B2B, cast: Cast) -> None:
+    """Invoiced but unpaid goods are no volume."""
+    place_order(app, cast, LAPTOP=2)
+    place_order(app, cast, LAPTOP=2)
+    app.processing.run_until_idle()
+    assert app.processing.recompute_discounts() == {}
+    assert discount(app, cast) == Decimal("0.00")
+
+
+def test_volume_counts_goods_not_delivery(world: InMemoryWorld, app: B2B, cast: Cast) -> None:
+    """299 999.99 ₽ of goods plus a delivery charge is still below the tier."""
+    paid_orders(world, app, cast, 2)
+    app.catalogue.set_contract_price(cast.manager, cast.client_id, "TONER", Decimal("59999.99"))
+    world.erp.set_stock("TONER", 10)
+    order = place_order(app, cast, TONER=1)
+    app.processing.run_until_idle()
+    pay_in_full(world, app, order.id)
+    app.processing.run_until_idle()
+    assert read_order(app, order.id).delivery.gross == Decimal("1500.00")
+    app.processing.recompute_discounts()
+    assert discount(app, cast) == Decimal("0.00")
+
+
+def test_the_discount_changes_by_mail_to_the_supervisors(
+    world: InMemoryWorld, app: B2B, cast: Cast
+) -> None:
+    """Supervisors are told their new discount."""
+    paid_orders(world, app, cast, 2, 1)
+    app.processing.recompute_discounts()
+    assert any("3.00%" in m.subject for m in world.mailer.to(SUPERVISOR_EMAIL))
+
+
+def test_the_discount_falls_back_when_the_volume_leaves_the_window(
+    world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
+) -> None:
+    """Paid on 26 November: counted through 25 February, gone on 26 February."""
+    paid_orders(world, app, cast, 2, 1)
+    app.processing.recompute_discounts()
+
+    clock.set(datetime(2027, 2, 25, 10, 0, tzinfo=UTC))
+    assert app.processing.recompute_discounts() == {}
+    assert discount(app, cast) == Decimal("3.00")
+
+    clock.set(datetime(2027, 2, 26, 10, 0, tzinfo=UTC))
+    assert app.processing.recompute_discounts() == {cast.client_id: ("3.00", "0.00")}
+    assert discount(app, cast) == Decimal("0.00")
+
+
+def test_an_order_keeps_the_discount_it_was_placed_with(
+    world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
+) -> None:
+    """An order placed at 3 % stays at 3 % after the client falls back to 0 %."""
+    paid_orders(world, app, cast, 2, 1)
+    app.processing.recompute_discounts()
+    order = place_order(app, cast, PAPER=10)
+    clock.set(datetime(2027, 2, 26, 10, 0, tzinfo=UTC))
+    app.processing.recompute_discounts()
+
+    stored = read_order(app, order.id)
+    assert stored.discount_percent == Decimal("3.00")
+    assert stored.lines[0].unit_price == Decimal("485.00")
+    assert stored.gross_total == Decimal("6350.00")
+    (fresh,) = app.ordering.quote(cast.supervisor, items=cart(PAPER=10)).lines
+    assert fresh.unit_price == Decimal("500.00")
+
+
+def test_a_cancelled_paid_order_leaves_the_volume(
+    world: InMemoryWorld, app: B2B, cast: Cast
+) -> None:
+    """A paid order cancelled by a manager no longer counts towards the discount."""
+    first, _ = paid_orders(world, app, cast, 2, 1)
+    app.ordering.cancel(cast.manager, first.id, "возврат")
+    assert app.processing.recompute_discounts() == {}
+    assert discount(app, cast) == Decimal("0.00")
