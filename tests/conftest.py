@@ -24,6 +24,8 @@ from b2bcore.bootstrap import InMemoryWorld, bootstrap, in_memory_world
 from b2bcore.domain.actors import Actor
 from tests.builders import SHOP_NOW, Cast, register_cast, seed_shop
 
+pytest_plugins = ["tests.databases"]  # fresh migrated SQLite/PostgreSQL databases
+
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if "CI" in os.environ else "dev")

@@ -82,9 +82,7 @@ def products(ctx: CliContext, file: Path, rejects: Path | None, batch_size: int)
     bad = RejectsFile(rejects or file.with_suffix(".rejects.csv"))
     try:
         with click.progressbar(length=count_rows(file), label=translate("Products")) as bar:
-            report = importer.products(
-                rows, reject=bad, batch_size=batch_size, progress=bar.update
-            )
+            report = importer.products(rows, reject=bad, batch_size=batch_size, progress=bar.update)
     finally:
         bad.close()
     _summary(report, bad)
