@@ -28,7 +28,7 @@ def test_paid_volume_of_300_000_moves_the_client_to_3_percent(
 ) -> None:
     """360 000 ₽ of paid goods: 3 %, and 640 000 ₽ more to reach 5 %."""
     paid_orders(world, app, cast, 2, 1)
-    changes = app.processing.recompute_discounts()
+    changes = app.discounts.recompute()
     assert changes == {cast.client_id: ("0.00", "3.00")}
     summary = app.cabinet.summary(cast.supervisor)
     assert summary.discount.current.percent == Decimal("3.00")
@@ -41,7 +41,7 @@ def test_unpaid_orders_do_not_count(world: InMemoryWorld, app: B2B, cast: Cast) 
     place_order(app, cast, LAPTOP=2)
     place_order(app, cast, LAPTOP=2)
     app.processing.run_until_idle()
-    assert app.processing.recompute_discounts() == {}
+    assert app.discounts.recompute() == {}
     assert discount(app, cast) == Decimal("0.00")
 
 
@@ -55,7 +55,7 @@ def test_volume_counts_goods_not_delivery(world: InMemoryWorld, app: B2B, cast: 
     pay_in_full(world, app, order.id)
     app.processing.run_until_idle()
     assert read_order(app, order.id).delivery.gross == Decimal("1500.00")
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
     assert discount(app, cast) == Decimal("0.00")
 
 
@@ -64,7 +64,7 @@ def test_the_discount_changes_by_mail_to_the_supervisors(
 ) -> None:
     """Supervisors are told their new discount."""
     paid_orders(world, app, cast, 2, 1)
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
     assert any("3.00%" in m.subject for m in world.mailer.to(SUPERVISOR_EMAIL))
 
 
@@ -73,14 +73,14 @@ def test_the_discount_falls_back_when_the_volume_leaves_the_window(
 ) -> None:
     """Paid on 26 November: counted through 25 February, gone on 26 February."""
     paid_orders(world, app, cast, 2, 1)
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
 
     clock.set(datetime(2027, 2, 25, 10, 0, tzinfo=UTC))
-    assert app.processing.recompute_discounts() == {}
+    assert app.discounts.recompute() == {}
     assert discount(app, cast) == Decimal("3.00")
 
     clock.set(datetime(2027, 2, 26, 10, 0, tzinfo=UTC))
-    assert app.processing.recompute_discounts() == {cast.client_id: ("3.00", "0.00")}
+    assert app.discounts.recompute() == {cast.client_id: ("3.00", "0.00")}
     assert discount(app, cast) == Decimal("0.00")
 
 
@@ -89,10 +89,10 @@ def test_an_order_keeps_the_discount_it_was_placed_with(
 ) -> None:
     """An order placed at 3 % stays at 3 % after the client falls back to 0 %."""
     paid_orders(world, app, cast, 2, 1)
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
     order = place_order(app, cast, PAPER=10)
     clock.set(datetime(2027, 2, 26, 10, 0, tzinfo=UTC))
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
 
     stored = read_order(app, order.id)
     assert stored.discount_percent == Decimal("3.00")
@@ -108,5 +108,5 @@ def test_a_cancelled_paid_order_leaves_the_volume(
     """A paid order cancelled by a manager no longer counts towards the discount."""
     first, _ = paid_orders(world, app, cast, 2, 1)
     app.ordering.cancel(cast.manager, first.id, "возврат")
-    assert app.processing.recompute_discounts() == {}
+    assert app.discounts.recompute() == {}
     assert discount(app, cast) == Decimal("0.00")

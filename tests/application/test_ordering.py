@@ -45,7 +45,7 @@ def test_quote_shows_list_contract_and_discounted_prices_and_delivery(
 ) -> None:
     """At 3 %: list lines show list price and discount, a contract line its price; delivery."""
     paid_orders(world, app, cast, 2, 2)
-    app.processing.recompute_discounts()
+    app.discounts.recompute()
     app.catalogue.set_contract_price(cast.manager, cast.client_id, "PEN", Decimal("30.00"))
 
     quote = app.ordering.quote(cast.supervisor, items=cart(PAPER=10, PEN=100, BOOK=2))

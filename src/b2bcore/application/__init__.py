@@ -7,6 +7,7 @@ import attrs
 from b2bcore.application.cabinet import Cabinet, CabinetSummary
 from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
+from b2bcore.application.discounts import Discounts
 from b2bcore.application.ordering import Ordering
 from b2bcore.application.processing import Processing, RunReport
 from b2bcore.application.registration import (
@@ -30,6 +31,7 @@ class B2B:
     review: Review
     processing: Processing
     catalogue: Catalogue
+    discounts: Discounts
 
     @classmethod
     def from_services(cls, services: Services) -> B2B:
@@ -41,6 +43,7 @@ class B2B:
             review=Review(services),
             processing=Processing(services),
             catalogue=Catalogue(services),
+            discounts=Discounts(services),
         )
 
 
@@ -49,6 +52,7 @@ __all__ = [
     "Cabinet",
     "CabinetSummary",
     "Catalogue",
+    "Discounts",
     "LineAdjustment",
     "NewContact",
     "Ordering",

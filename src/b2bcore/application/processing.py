@@ -26,7 +26,6 @@ from b2bcore.domain.errors import (
     Rejected,
     Unavailable,
 )
-from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.reasons import Reason
 from b2bcore.ports import InvoiceRecord, ReservationLine, ShipmentState, UnitOfWork
@@ -297,22 +296,3 @@ class Processing:
                 uow.commit()
                 report.count("invoice expired")
         return report
-
-    def recompute_discounts(self) -> dict[str, tuple[str, str]]:
-        """Set every client's discount from its volume in the window; returns the changes."""
-        now = self._s.clock.now()
-        start, end = self._s.discounts.window(now.date())
-        changes: dict[str, tuple[str, str]] = {}
-        with self._s.uow() as uow:
-            volumes = uow.orders.paid_volumes(start, end)
-            client_ids = list(uow.clients.ids())
-        for client_id in client_ids:
-            tier = self._s.discounts.tier_for(volumes.get(client_id, ZERO))
-            with self._s.uow() as uow:
-                client = uow.clients.get(client_id)
-                old = client.discount_percent
-                if client.set_discount(tier.percent, now=now):
-                    uow.commit()
-                    changes[client_id] = (str(old), str(tier.percent))
-                    self._notify.discount_changed(client, old, tier.percent)
-        return changes

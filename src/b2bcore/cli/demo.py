@@ -38,7 +38,7 @@ def demo(inn: str, kpp: str) -> None:
         for line in scenario.timeline(order):
             click.echo(line)
         click.echo()
-    world.app.processing.recompute_discounts()
+    world.app.discounts.recompute()
     after = world.app.cabinet.summary(world.buyer)
     click.echo(
         translate(

@@ -17,7 +17,7 @@ def discounts() -> None:
 @click.pass_obj
 def recompute(ctx: CliContext) -> None:
     """Set each client's discount from the paid orders of the last three months."""
-    changes = ctx.app.processing.recompute_discounts()
+    changes = ctx.app.discounts.recompute()
     for client_id, (old, new) in sorted(changes.items()):
         click.echo(f"{client_id}: {old}% → {new}%")
     click.echo(translate("Discounts changed: {count}", count=len(changes)))
