@@ -23,9 +23,14 @@ from b2bcore.adapters.files import InMemoryDocumentStorage
 from b2bcore.adapters.mail import OutboxMailer
 from b2bcore.adapters.numbering import InMemoryNumberSequence
 from b2bcore.adapters.onec import AccountingLedger
-from b2bcore.adapters.persistence import InMemoryDatabase, InMemoryUnitOfWorkFactory
+from b2bcore.adapters.persistence import (
+    InMemoryDatabase,
+    InMemoryOutboxQueue,
+    InMemoryUnitOfWorkFactory,
+)
 from b2bcore.adapters.persistence.sql import (
     SqlNumberSequence,
+    SqlOutboxQueue,
     SqlUnitOfWorkFactory,
     create_engine_from_url,
 )
@@ -41,6 +46,7 @@ from b2bcore.ports import (
     Erp,
     Mailer,
     NumberSequence,
+    OutboxQueue,
     UnitOfWorkFactory,
 )
 
@@ -91,6 +97,7 @@ def bootstrap(
     mailer: Mailer | None = None,
     documents: DocumentStorage | None = None,
     numbers: NumberSequence | None = None,
+    queue: OutboxQueue | None = None,
 ) -> B2B:
     """Build the application; any adapter not given comes from ``world`` (in-memory).
 
@@ -103,6 +110,7 @@ def bootstrap(
         engine = create_engine_from_url(config.database_url)
         uow = SqlUnitOfWorkFactory(engine)
         numbers = numbers or SqlNumberSequence(engine)
+        queue = queue or SqlOutboxQueue(engine)
     services = Services(
         uow=uow or InMemoryUnitOfWorkFactory(world.database),
         clock=clock or world.clock,
@@ -113,6 +121,7 @@ def bootstrap(
         mailer=mailer or world.mailer,
         documents=documents or world.documents,
         numbers=numbers or world.numbers,
+        queue=queue or InMemoryOutboxQueue(world.database),
         discounts=config.discount_policy(),
         autoprocessing=config.autoprocessing_policy(),
         tariff=config.tariff(),

@@ -21,6 +21,7 @@ from b2bcore.domain.money import VatRate
 from b2bcore.domain.order import Order
 from b2bcore.domain.pricing import CartItem, Product
 from b2bcore.i18n import render_reason, translate
+from b2bcore.i18n import timeline as order_timeline
 
 DEMO_INN = "7700111118"  # ООО "Ромашка" in the demo company directory (synthetic)
 DEMO_KPP = "770001001"
@@ -173,15 +174,5 @@ def _placed(say: Say, order: Order) -> None:
 
 
 def timeline(order: Order) -> list[str]:
-    """The order's history, one readable line per transition, in the interface language."""
-    status = _(f"status:{order.status.value}")
-    lines = [f"{order.number}  {order.gross_total} ₽  → {status}"]
-    for t in order.history:
-        origin = _(f"status:{t.from_status.value}") if t.from_status else "—"
-        why = f"  ({t.reason})" if t.reason else ""
-        actor = _(f"actor:{t.actor.kind.value}")
-        target = _(f"status:{t.to_status.value}")
-        lines.append(f"  {t.at:%d.%m.%Y %H:%M}  {actor:<10} {origin} → {target}{why}")
-    for doc in order.documents:
-        lines.append("  " + _("document {kind} {number}", kind=doc.kind, number=doc.number))
-    return lines
+    """The order's history in the interface language (see :func:`b2bcore.i18n.timeline`)."""
+    return order_timeline(order)

@@ -9,7 +9,6 @@ from b2bcore.adapters.clock import FixedClock
 from b2bcore.application import B2B
 from b2bcore.bootstrap import InMemoryWorld
 from tests.builders import (
-    SUPERVISOR_EMAIL,
     Cast,
     cart,
     paid_orders,
@@ -59,13 +58,31 @@ def test_volume_counts_goods_not_delivery(world: InMemoryWorld, app: B2B, cast: 
     assert discount(app, cast) == Decimal("0.00")
 
 
-def test_the_discount_changes_by_mail_to_the_supervisors(
+def test_each_changed_discount_leaves_one_message_in_the_outbox(
     world: InMemoryWorld, app: B2B, cast: Cast
 ) -> None:
-    """Supervisors are told their new discount."""
+    """One DiscountChanged message per changed client, with the old and new percents;
+    the worker mails the supervisors from it."""
+    paid_orders(world, app, cast, 2, 1)
+    changes = app.discounts.recompute()
+    with app.services.uow() as uow:
+        messages = [m for m in uow.outbox.pending(limit=1000) if m.topic == "DiscountChanged"]
+    assert [
+        (m.aggregate_id, m.payload["old_percent"], m.payload["new_percent"]) for m in messages
+    ] == [(client_id, old, new) for client_id, (old, new) in changes.items()]
+    assert changes == {cast.client_id: ("0.00", "3.00")}
+
+
+def test_a_recompute_without_changes_leaves_no_message(
+    world: InMemoryWorld, app: B2B, cast: Cast
+) -> None:
+    """Clients whose tier did not move get no message."""
     paid_orders(world, app, cast, 2, 1)
     app.discounts.recompute()
-    assert any("3.00%" in m.subject for m in world.mailer.to(SUPERVISOR_EMAIL))
+    app.discounts.recompute()
+    with app.services.uow() as uow:
+        topics = [m.topic for m in uow.outbox.pending(limit=1000)]
+    assert topics.count("DiscountChanged") == 1
 
 
 def test_the_discount_falls_back_when_the_volume_leaves_the_window(

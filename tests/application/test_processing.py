@@ -51,27 +51,23 @@ def subjects(world: InMemoryWorld, email: str) -> list[str]:
 def test_order_goes_from_placed_to_delivered(world: InMemoryWorld, app: B2B, cast: Cast) -> None:
     """Reserve, invoice, payment, interval, transport, shipment, delivery: every status in turn."""
     order = place_order(app, cast, PAPER=10, BOOK=2)
-    seen = [read_order(app, order.id).status]
     app.processing.run_once()
-    seen.append(read_order(app, order.id).status)
-    app.processing.run_once()
-    seen.append(read_order(app, order.id).status)
+    assert read_order(app, order.id).status is S.INVOICED
     pay_in_full(world, app, order.id)
     app.processing.run_once()
-    seen.append(read_order(app, order.id).status)
+    assert read_order(app, order.id).status is S.PAID
     app.ordering.choose_delivery_interval(cast.supervisor, order.id, "2026-11-27T09")
-    seen.append(read_order(app, order.id).status)
     app.processing.run_once()
     stored = read_order(app, order.id)
-    seen.append(stored.status)
+    assert stored.status is S.TRANSPORT_REQUESTED
     assert stored.transport_request is not None
     world.erp.ship(stored.transport_request)
     app.processing.run_once()
-    seen.append(read_order(app, order.id).status)
+    assert read_order(app, order.id).status is S.SHIPPED
     world.erp.deliver(stored.transport_request)
     app.processing.run_once()
-    seen.append(read_order(app, order.id).status)
 
+    seen = [t.to_status for t in read_order(app, order.id).history]
     assert seen == [
         S.PLACED,
         S.RESERVED,
@@ -177,18 +173,23 @@ def test_stock_shortage_sends_to_review_per_sku_and_reserves_nothing(
 
 
 def test_unavailable_erp_defers_and_a_later_run_reserves(
-    world: InMemoryWorld, app: B2B, cast: Cast
+    world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
 ) -> None:
-    """A timeout leaves the order placed with no failure; the next run reserves it once."""
+    """Timeouts past the quick retries leave the order placed with no failure; once the
+    backoff has passed, the next run reserves it once."""
     order = place_order(app, cast, PAPER=1)
-    world.erp.fail_next(1, Unavailable("sap", "timeout"))
+    world.erp.fail_next(3, Unavailable("sap", "timeout"))
     report = app.processing.run_once()
     stored = read_order(app, order.id)
     assert (stored.status, stored.failure, report.deferred) == (S.PLACED, None, 1)
 
     app.processing.run_once()
-    assert read_order(app, order.id).status is S.RESERVED
-    assert effects_for(world, order) == ["reserve"]
+    assert read_order(app, order.id).status is S.PLACED  # still backing off
+
+    clock.advance(minutes=1)
+    app.processing.run_once()
+    assert read_order(app, order.id).status is S.INVOICED
+    assert sorted(effects_for(world, order)) == ["register_invoice", "reserve"]
 
 
 def test_rejected_erp_parks_the_order_with_the_error(
@@ -203,7 +204,7 @@ def test_rejected_erp_parks_the_order_with_the_error(
     assert stored.status is S.PLACED
     assert stored.failure is not None
     assert stored.failure.error == "sap: material PAPER is blocked for sales"
-    assert stored.failure.step == "placed"
+    assert stored.failure.step == "reserve"
     assert world.erp.side_effects == []
 
 

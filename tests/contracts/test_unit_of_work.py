@@ -28,7 +28,7 @@ from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
 from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import CorporateClient
-from b2bcore.domain.errors import Conflict, NotFound
+from b2bcore.domain.errors import Conflict, InvalidValue, NotFound
 from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import DocumentRef, Order, OrderStatus
@@ -370,6 +370,180 @@ class UnitOfWorkContract(abc.ABC):
             assert found is not None
             assert found.id == "client-1"
             assert uow.clients.find_by_contact_email("other@example.ru") is None
+
+    # -- discounts in bulk -----------------------------------------------------------
+
+    @pytest.fixture
+    def three_clients(self, uows: UnitOfWorkFactory) -> None:
+        """client-1 at 5 % (version 1), client-2 and client-3 at 0 % (version 0)."""
+        client = make_client(client_id="client-1")
+        client.set_discount(Decimal("5.00"), now=NOW)
+        store(
+            uows,
+            client,
+            make_client(client_id="client-2", inn=SECOND_INN, kpp=SECOND_KPP),
+            make_client(client_id="client-3", kpp=SECOND_KPP),
+        )
+
+    @staticmethod
+    def discount_messages(uows: UnitOfWorkFactory) -> list[tuple[str, str, str]]:
+        with uows() as uow:
+            messages = uow.outbox.pending(limit=1000)
+        return sorted(
+            (m.aggregate_id, m.payload["old_percent"], m.payload["new_percent"])
+            for m in messages
+            if m.topic == "DiscountChanged"
+        )
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_discounts_returns_every_clients_discount(self, uows: UnitOfWorkFactory) -> None:
+        """discounts() maps every client to its current discount."""
+        with uows() as uow:
+            assert dict(uow.clients.discounts()) == {
+                "client-1": Decimal("5.00"),
+                "client-2": ZERO,
+                "client-3": ZERO,
+            }
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_discounts_sees_this_unit_of_works_changes(self, uows: UnitOfWorkFactory) -> None:
+        """A client held and changed here counts as held, as every other lookup does."""
+        with uows() as uow:
+            uow.clients.get("client-2").set_discount(Decimal("3.00"), now=NOW)
+            assert uow.clients.discounts()["client-2"] == Decimal("3.00")
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_apply_discounts_changes_exactly_the_named_clients(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """The named clients get their discount and version + 1, the others stay as they were."""
+        with uows() as uow:
+            uow.clients.discounts()
+            uow.clients.apply_discounts(
+                {"client-1": Decimal("7.00"), "client-2": Decimal("3.00")}, now=NOW
+            )
+            uow.commit()
+        with uows() as uow:
+            found = {cid: uow.clients.get(cid) for cid in ("client-1", "client-2", "client-3")}
+        assert {cid: (c.discount_percent, c.version) for cid, c in found.items()} == {
+            "client-1": (Decimal("7.00"), 2),
+            "client-2": (Decimal("3.00"), 1),
+            "client-3": (ZERO, 0),
+        }
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_apply_discounts_writes_one_message_per_client(self, uows: UnitOfWorkFactory) -> None:
+        """Each changed client leaves one DiscountChanged message with its old and new percent."""
+        with uows() as uow:
+            uow.clients.apply_discounts(
+                {"client-1": Decimal("7.00"), "client-2": Decimal("3.00")}, now=NOW
+            )
+            uow.commit()
+        assert self.discount_messages(uows) == [
+            ("client-1", "0.00", "5.00"),  # set when the client was stored
+            ("client-1", "5.00", "7.00"),
+            ("client-2", "0.00", "3.00"),
+        ]
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_an_unchanged_discount_is_left_alone(self, uows: UnitOfWorkFactory) -> None:
+        """Applying the discount a client already has bumps nothing and writes no message."""
+        with uows() as uow:
+            uow.clients.discounts()
+            uow.clients.apply_discounts({"client-1": Decimal("5.00")}, now=NOW)
+            uow.commit()
+        with uows() as uow:
+            assert uow.clients.get("client-1").version == 1
+        assert self.discount_messages(uows) == [("client-1", "0.00", "5.00")]
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_apply_discounts_without_commit_writes_nothing(self, uows: UnitOfWorkFactory) -> None:
+        """Leaving the block without commit keeps every discount and writes no message."""
+        with uows() as uow:
+            uow.clients.discounts()
+            uow.clients.apply_discounts({"client-2": Decimal("3.00")}, now=NOW)
+        with uows() as uow:
+            assert uow.clients.get("client-2").discount_percent == ZERO
+        assert self.discount_messages(uows) == [("client-1", "0.00", "5.00")]
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_apply_discounts_refuses_bad_percents_and_unknown_clients(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """A percent out of range is InvalidValue, an unknown id NotFound; nothing is applied."""
+        with uows() as uow:
+            with pytest.raises(InvalidValue):
+                uow.clients.apply_discounts({"client-2": Decimal("101")}, now=NOW)
+            with pytest.raises(NotFound):
+                uow.clients.apply_discounts(
+                    {"client-2": Decimal("3.00"), "nobody": Decimal("3.00")}, now=NOW
+                )
+            uow.commit()
+        with uows() as uow:
+            assert uow.clients.get("client-2").discount_percent == ZERO
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_apply_discounts_conflicts_with_a_concurrent_change(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """A client changed and committed by someone else after discounts() fails the
+        commit: Conflict, and none of the discounts nor their messages is stored."""
+        first, second = uows(), uows()
+        with first, second:
+            first.clients.discounts()
+            second.clients.get("client-2").block()
+            second.commit()
+            first.clients.apply_discounts(
+                {"client-2": Decimal("3.00"), "client-3": Decimal("3.00")}, now=NOW
+            )
+            with pytest.raises(Conflict):
+                first.commit()
+        with uows() as uow:
+            assert dict(uow.clients.discounts()) == {
+                "client-1": Decimal("5.00"),
+                "client-2": ZERO,
+                "client-3": ZERO,
+            }
+            assert not uow.clients.get("client-2").is_active
+        assert self.discount_messages(uows) == [("client-1", "0.00", "5.00")]
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_a_held_client_is_changed_through_its_aggregate(self, uows: UnitOfWorkFactory) -> None:
+        """A client this unit of work holds keeps its own changes: the discount joins them."""
+        with uows() as uow:
+            uow.clients.get("client-2").block()
+            uow.clients.apply_discounts({"client-2": Decimal("3.00")}, now=NOW)
+            uow.commit()
+        with uows() as uow:
+            client = uow.clients.get("client-2")
+        assert (client.is_active, client.discount_percent, client.version) == (
+            False,
+            Decimal("3.00"),
+            2,
+        )
+        assert ("client-2", "0.00", "3.00") in self.discount_messages(uows)
+
+    @pytest.mark.usefixtures("three_clients")
+    def test_a_client_loaded_after_apply_discounts_shows_the_new_discount(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """Loading a client after its discount was applied shows the change, and the commit
+        stores both it and a later change of the same client."""
+        with uows() as uow:
+            uow.clients.discounts()
+            uow.clients.apply_discounts({"client-2": Decimal("3.00")}, now=NOW)
+            client = uow.clients.get("client-2")
+            assert client.discount_percent == Decimal("3.00")
+            client.block()
+            uow.commit()
+        with uows() as uow:
+            stored = uow.clients.get("client-2")
+        assert (stored.is_active, stored.discount_percent, stored.version) == (
+            False,
+            Decimal("3.00"),
+            2,
+        )
+        assert self.discount_messages(uows).count(("client-2", "0.00", "3.00")) == 1
 
     # -- order queries -------------------------------------------------------------
 

@@ -348,7 +348,7 @@ def test_failed_step_parks_the_order_and_retry_clears_it() -> None:
     assert order.failure is not None
     assert order.failure.error == "sap: customer is blocked"
     assert order.status is S.PLACED
-    order.retry_step(MANAGER)
+    order.retry_step(MANAGER, NOW)
     assert order.failure is None
     assert not order.needs_manager
 
@@ -358,7 +358,7 @@ def test_retry_without_a_failed_step_is_refused_and_changes_nothing() -> None:
     order = order_in(S.PLACED)
     before = state_of(order)
     with pytest.raises(IllegalTransition):
-        order.retry_step(MANAGER)
+        order.retry_step(MANAGER, NOW)
     assert state_of(order) == before
 
 

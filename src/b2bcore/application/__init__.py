@@ -8,8 +8,9 @@ from b2bcore.application.cabinet import Cabinet, CabinetSummary
 from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
 from b2bcore.application.discounts import Discounts
+from b2bcore.application.jobs import RunReport
 from b2bcore.application.ordering import Ordering
-from b2bcore.application.processing import Processing, RunReport
+from b2bcore.application.processing import Processing
 from b2bcore.application.registration import (
     NewContact,
     Registered,
@@ -18,6 +19,7 @@ from b2bcore.application.registration import (
     UploadedFile,
 )
 from b2bcore.application.review import LineAdjustment, Review
+from b2bcore.application.worker import Worker, WorkerSettings
 
 
 @attrs.frozen
@@ -66,4 +68,6 @@ __all__ = [
     "Services",
     "Settings",
     "UploadedFile",
+    "Worker",
+    "WorkerSettings",
 ]

@@ -18,6 +18,7 @@ from b2bcore.ports import (
     Erp,
     Mailer,
     NumberSequence,
+    OutboxQueue,
     UnitOfWorkFactory,
 )
 
@@ -63,6 +64,7 @@ class Services:
     mailer: Mailer
     documents: DocumentStorage
     numbers: NumberSequence
+    queue: OutboxQueue
     discounts: DiscountPolicy = attrs.field(factory=DiscountPolicy.default)
     autoprocessing: AutoProcessingPolicy = attrs.field(factory=AutoProcessingPolicy.default)
     tariff: DeliveryTariff = attrs.field(factory=DeliveryTariff)

@@ -15,7 +15,7 @@ from b2bcore.domain.client import Contact, CorporateClient, Manager
 from b2bcore.domain.errors import ExternalSystemError
 from b2bcore.domain.order import DeliveryInterval, Order
 from b2bcore.domain.tasks import ManagerTask
-from b2bcore.i18n import translate
+from b2bcore.i18n import render_reason, translate
 from b2bcore.ports import Attachment, EmailMessage
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,12 @@ def rub(amount: object) -> str:
 
 
 class Notifier:
-    def __init__(self, services: Services) -> None:
+    """Sends the shop's emails. ``strict`` raises mail failures (the worker retries the
+    message); otherwise a failure is logged and the caller goes on."""
+
+    def __init__(self, services: Services, *, strict: bool = False) -> None:
         self._s = services
+        self._strict = strict
 
     def _t(self, message_id: str, **params: object) -> str:
         return translate(message_id, self._s.settings.locale, **params)
@@ -56,6 +60,8 @@ class Notifier:
         try:
             self._s.mailer.send(message)
         except ExternalSystemError as exc:
+            if self._strict:
+                raise
             log.warning("mail %s to %s not sent: %s", key, recipients, exc)
             return False
         return True
@@ -149,6 +155,23 @@ class Notifier:
                 reason=order.cancel_reason,
             ),
             key=f"{order.id}:cancelled-mail",
+        )
+
+    def review_needed(self, order: Order, manager: Manager) -> bool:
+        reasons = "\n".join(
+            f"  - {render_reason(r, self._s.settings.locale)}" for r in order.route_reasons
+        )
+        return self.send(
+            [manager.email],
+            self._t("Order {order} waits for your review", order=order.number),
+            self._t(
+                "Order {order} for {amount} needs a manager:",
+                order=order.number,
+                amount=rub(order.gross_total),
+            )
+            + "\n"
+            + reasons,
+            key=f"{order.id}:review-mail:{order.placement_round}",
         )
 
     def discount_changed(self, client: CorporateClient, old: object, new: object) -> bool:

@@ -106,7 +106,7 @@ class Review:
         require_manager(actor)
         with self._s.uow() as uow:
             order = uow.orders.get(order_id)
-            order.retry_step(actor)
+            order.retry_step(actor, self._s.clock.now())
             uow.commit()
         return order
 

@@ -13,6 +13,8 @@ from b2bcore.cli.db import db
 from b2bcore.cli.demo import demo
 from b2bcore.cli.discounts import discounts
 from b2bcore.cli.imports import import_group
+from b2bcore.cli.queue import queue
+from b2bcore.cli.worker import worker
 from b2bcore.domain.errors import DomainError
 from b2bcore.i18n import describe_error, translate
 
@@ -54,6 +56,8 @@ main.add_command(demo)
 main.add_command(db)
 main.add_command(import_group)
 main.add_command(discounts)
+main.add_command(worker)
+main.add_command(queue)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -108,3 +108,10 @@ class OrderCancelled(OrderEvent):
     release_reservation: bool
     annul_invoice: bool
     refund_due: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class StepRetried(OrderEvent):
+    """A manager cleared a failed step; ``step`` is the topic of the message that failed."""
+
+    step: str

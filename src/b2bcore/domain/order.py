@@ -374,7 +374,7 @@ class Order:
         self.failure = StepFailure(step=step, error=error, at=now)
         self.version += 1
 
-    def retry_step(self, actor: Actor) -> None:
+    def retry_step(self, actor: Actor, now: datetime) -> None:
         """A manager clears a failed step so the automation tries it again."""
         if not actor.is_manager:
             raise PermissionDenied("only a manager retries a failed step")
@@ -382,8 +382,10 @@ class Order:
             raise IllegalTransition(
                 action="retry", state=self.status.value, detail="no step failed"
             )
+        step = self.failure.step
         self.failure = None
         self.version += 1
+        self.events.append(ev.StepRetried(occurred_at=now, order_id=self.id, step=step))
 
     # -- cancellation ----------------------------------------------------------
 

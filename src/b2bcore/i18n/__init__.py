@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from b2bcore.domain.errors import DomainError, InvalidValue
+from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.reasons import Reason
 
 DEFAULT_LOCALE = "ru"
@@ -64,6 +65,25 @@ def describe_error(error: DomainError, locale: str = DEFAULT_LOCALE) -> str:
     return error.message
 
 
+def timeline(order: Order, locale: str = DEFAULT_LOCALE) -> list[str]:
+    """The order's history, one readable line per transition, then its documents."""
+
+    def status(value: OrderStatus | None) -> str:
+        return "—" if value is None else translate(f"status:{value.value}", locale)
+
+    lines = [f"{order.number}  {order.gross_total} ₽  → {status(order.status)}"]
+    for t in order.history:
+        why = f"  ({t.reason})" if t.reason else ""
+        actor = translate(f"actor:{t.actor.kind.value}", locale)
+        move = f"{status(t.from_status)} → {status(t.to_status)}"
+        lines.append(f"  {t.at:%d.%m.%Y %H:%M}  {actor:<10} {move}{why}")
+    for doc in order.documents:
+        lines.append(
+            "  " + translate("document {kind} {number}", locale, kind=doc.kind, number=doc.number)
+        )
+    return lines
+
+
 def has_translation(message_id: str, locale: str = DEFAULT_LOCALE) -> bool:
     return locale == "en" or message_id in _catalog(locale)
 
@@ -73,5 +93,6 @@ __all__ = [
     "describe_error",
     "has_translation",
     "render_reason",
+    "timeline",
     "translate",
 ]

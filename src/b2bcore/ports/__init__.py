@@ -15,7 +15,13 @@ from b2bcore.ports.erp import (
 )
 from b2bcore.ports.mail import Attachment, EmailMessage, Mailer
 from b2bcore.ports.numbering import NumberSequence
-from b2bcore.ports.outbox import OutboxMessage, OutboxRepository
+from b2bcore.ports.outbox import (
+    ClaimedMessage,
+    DeadMessage,
+    OutboxMessage,
+    OutboxQueue,
+    OutboxRepository,
+)
 from b2bcore.ports.repositories import (
     ClientRepository,
     ContractPriceRepository,
@@ -32,11 +38,13 @@ __all__ = [
     "Accounting",
     "Attachment",
     "BankInfo",
+    "ClaimedMessage",
     "ClientRepository",
     "Clock",
     "CompanyLookup",
     "Contract",
     "ContractPriceRepository",
+    "DeadMessage",
     "DocumentManagement",
     "DocumentStorage",
     "EmailMessage",
@@ -49,6 +57,7 @@ __all__ = [
     "OrderFilter",
     "OrderRepository",
     "OutboxMessage",
+    "OutboxQueue",
     "OutboxRepository",
     "ProductRepository",
     "ReservationLine",

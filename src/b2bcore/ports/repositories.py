@@ -8,7 +8,7 @@ until :meth:`UnitOfWork.commit`; leaving the ``with`` block without it rolls bac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
@@ -45,6 +45,27 @@ class ClientRepository(Protocol):
 
     def find_by_contact_email(self, email: str) -> CorporateClient | None: ...
     def ids(self) -> Sequence[str]: ...
+    def discounts(self) -> Mapping[str, Decimal]:
+        """Every client's current discount, by id, in one query; a client this unit of
+        work holds counts as it is held. Remembers the version of each client read, so
+        :meth:`apply_discounts` can tell whether someone changed it since."""
+        ...
+
+    def apply_discounts(self, changes: Mapping[str, Decimal], *, now: datetime) -> None:
+        """Set each named client's discount, as :meth:`CorporateClient.set_discount` would:
+        version + 1 and one ``DiscountChanged`` event, written to the outbox by the commit
+        in the same transaction. A client whose discount already is the new one is left
+        alone. Meant for many clients at once: an adapter may write them without loading
+        them, so ``collect_events`` need not return these events.
+
+        Percents are checked first (``InvalidValue``); an unknown id raises ``NotFound``.
+        A client this unit of work holds is changed through its aggregate, checked at
+        commit against the version it was loaded with; any other against the version
+        :meth:`discounts` read (or, if it did not, the one stored now). A client that
+        someone else changed and committed in between makes the commit raise
+        ``Conflict``, and nothing of it is written.
+        """
+        ...
 
 
 class OrderRepository(Protocol):

@@ -1,4 +1,5 @@
-"""Persistence: the repositories and unit of work of :mod:`b2bcore.ports.repositories`."""
+"""Persistence: the repositories and unit of work of :mod:`b2bcore.ports.repositories`,
+and the outbox queue of :mod:`b2bcore.ports.outbox`."""
 
 from b2bcore.adapters.persistence.memory import (
     InMemoryClientRepository,
@@ -6,11 +7,13 @@ from b2bcore.adapters.persistence.memory import (
     InMemoryDatabase,
     InMemoryManagerRepository,
     InMemoryOrderRepository,
+    InMemoryOutboxRepository,
     InMemoryProductRepository,
     InMemoryTaskRepository,
     InMemoryUnitOfWork,
     InMemoryUnitOfWorkFactory,
 )
+from b2bcore.adapters.persistence.memory_queue import InMemoryOutboxQueue
 
 __all__ = [
     "InMemoryClientRepository",
@@ -18,6 +21,8 @@ __all__ = [
     "InMemoryDatabase",
     "InMemoryManagerRepository",
     "InMemoryOrderRepository",
+    "InMemoryOutboxQueue",
+    "InMemoryOutboxRepository",
     "InMemoryProductRepository",
     "InMemoryTaskRepository",
     "InMemoryUnitOfWork",

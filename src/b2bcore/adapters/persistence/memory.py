@@ -21,18 +21,19 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from b2bcore.adapters.persistence.messages import message_from_event
+from b2bcore.adapters.persistence.memory_queue import Delivery
+from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
 from b2bcore.domain.client import CorporateClient, Manager
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.events import DomainEvent
-from b2bcore.domain.money import ZERO
+from b2bcore.domain.money import ZERO, percent
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask, TaskStatus
@@ -63,6 +64,8 @@ class InMemoryDatabase:
     prices: dict[tuple[str, str], Decimal] = attrs.Factory(dict)  # (client id, SKU) -> price
     managers: dict[str, Manager] = attrs.Factory(dict)
     outbox: dict[str, OutboxMessage] = attrs.Factory(dict)
+    # Each outbox message's claim, attempts and outcome (see memory_queue).
+    deliveries: dict[str, Delivery] = attrs.Factory(dict)
     lock: threading.RLock = attrs.field(factory=threading.RLock, repr=False)
 
 
@@ -184,6 +187,7 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
 
     def __init__(self, db: InMemoryDatabase) -> None:
         super().__init__(db, db.clients, _client_keys)
+        self._listed: dict[str, tuple[Decimal, int]] = {}  # by discounts(): (discount, version)
 
     def find_by_company(self, inn: str, kpp: str) -> CorporateClient | None:
         key = (inn, kpp)
@@ -197,6 +201,32 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
 
     def ids(self) -> Sequence[str]:
         return sorted(client.id for client in self._visible())
+
+    def discounts(self) -> Mapping[str, Decimal]:
+        with self._db.lock:
+            stored = dict(self._table)
+        for client_id, client in stored.items():
+            if client_id not in self._seen:
+                self._listed[client_id] = (client.discount_percent, client.version)
+        return {client.id: client.discount_percent for client in {**stored, **self._seen}.values()}
+
+    def apply_discounts(self, changes: Mapping[str, Decimal], *, now: datetime) -> None:
+        """Loads each client and calls ``set_discount``; one listed by :meth:`discounts` is
+        checked at commit against the version listed, as the SQL adapter does."""
+        wanted = {cid: percent(value, field="discount_percent") for cid, value in changes.items()}
+        with self._db.lock:
+            missing = sorted(set(wanted) - self._seen.keys() - self._table.keys())
+        if missing:
+            raise NotFound(f"client {missing[0]} not found", id=missing[0])
+        for client_id, new in wanted.items():
+            listed = None if client_id in self._seen else self._listed.get(client_id)
+            client = self.get(client_id)
+            if listed is not None:
+                old, version = listed
+                if new == old:
+                    continue
+                self._loaded_versions[client_id] = version
+            client.set_discount(new, now=now)
 
 
 def _matches(order: Order, criteria: OrderFilter) -> bool:
@@ -376,26 +406,45 @@ class InMemoryManagerRepository:
 
 
 class InMemoryOutboxRepository:
-    """Messages written by this unit of work, stored with its commit."""
+    """Messages written by this unit of work and claimed messages it completes, both
+    stored with its commit (see :class:`~.memory_queue.InMemoryOutboxQueue`)."""
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self._db = db
         self._pending: dict[str, OutboxMessage] = {}
+        self._completions: dict[str, str] = {}  # message id -> the worker claiming it
 
     def add(self, message: OutboxMessage) -> None:
         self._pending[message.id] = message
 
     def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
         with self._db.lock:
-            messages = [*self._db.outbox.values(), *self._pending.values()]
-        return sorted(messages, key=lambda m: m.created_at)[:limit]
+            stored = [
+                message
+                for message in self._db.outbox.values()
+                if self._db.deliveries[message.id].processed_at is None
+            ]
+        messages = [*stored, *self._pending.values()]
+        return sorted(messages, key=lambda m: (m.created_at, m.id))[:limit]
+
+    def complete(self, message_id: str, *, worker: str) -> None:
+        self._completions[message_id] = worker
 
     def prepare(self) -> None:
         taken = sorted(self._pending.keys() & self._db.outbox.keys())
         if taken:
             raise Conflict(f"outbox message {taken[0]} already exists", id=taken[0])
+        for message_id, worker in self._completions.items():
+            delivery = self._db.deliveries.get(message_id)
+            if delivery is None or not delivery.is_held_by(worker):
+                raise lost_claim(message_id, worker)
 
     def apply(self) -> None:
+        for message_id in self._completions:
+            self._db.deliveries[message_id] = self._db.deliveries[message_id].completed()
+        self._completions.clear()
+        for message in self._pending.values():
+            self._db.deliveries[message.id] = Delivery(available_at=message.created_at)
         self._db.outbox.update(self._pending)
         self._pending.clear()
 

@@ -1,4 +1,5 @@
-"""Domain events as outbox messages: the serialization both storage adapters share."""
+"""Domain events as outbox messages: the serialization both storage adapters share,
+and the one way they word a completion that came too late."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import cattrs
 
+from b2bcore.domain.errors import Conflict
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
 
@@ -36,6 +38,16 @@ def message_from_event(event: DomainEvent) -> OutboxMessage:
         aggregate_id=aggregate_id,
         payload=payload,
         created_at=event.occurred_at,
+    )
+
+
+def lost_claim(message_id: str, worker: str) -> Conflict:
+    """The Conflict of completing a message ``worker`` no longer holds: its lease ran out
+    and another worker claimed it, or it is already processed, or it was never stored."""
+    return Conflict(
+        f"outbox message {message_id} is no longer claimed by worker {worker}",
+        id=message_id,
+        worker=worker,
     )
 
 

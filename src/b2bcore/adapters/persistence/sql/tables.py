@@ -199,8 +199,12 @@ outbox = Table(
     Column("available_at", UtcDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("claimed_by", String, nullable=True),
+    # The claim's "now"; a completed message's processed_at (see sql/queue.py).
+    Column("claimed_at", UtcDateTime, nullable=True),
     Column("claimed_until", UtcDateTime, nullable=True),
+    # Completed or given up on; a message given up on also has failed_at.
     Column("processed_at", UtcDateTime, nullable=True),
+    Column("failed_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     _not_negative("attempts"),
     # The worker's claim order; only unprocessed messages are ever claimed.
@@ -210,6 +214,13 @@ outbox = Table(
         "created_at",
         postgresql_where=text("processed_at IS NULL"),
         sqlite_where=text("processed_at IS NULL"),
+    ),
+    # The dead letters, newest first, without reading every processed message.
+    Index(
+        "ix_outbox_failed_at",
+        "failed_at",
+        postgresql_where=text("failed_at IS NOT NULL"),
+        sqlite_where=text("failed_at IS NOT NULL"),
     ),
 )
 

@@ -1,7 +1,8 @@
 """The unit of work on SQLAlchemy Core: reads as they come, every write in one commit.
 
 Reading needs no transaction of its own making (see :class:`.Link`); ``commit``
-opens one transaction and, in it, writes every changed aggregate with its
+opens one transaction and, in it, marks the completed outbox messages processed
+(if their worker still holds them), writes every changed aggregate with its
 version check, the pending products, prices, managers and outbox messages, and
 then every domain event the loaded or added aggregates raised, as outbox
 messages. Any exception -- a conflict, a refused row, an event that cannot be
@@ -104,6 +105,8 @@ class SqlUnitOfWork:
             return  # a read-only unit of work takes no write lock
         try:
             with write_transaction(self._link.connection()) as connection:
+                # First: a worker that lost its claim is refused before anything is written.
+                self._outbox.write_completions(connection)
                 for writer in self._writers:
                     writer.write(connection)
                 self._outbox.write_events(connection, events)

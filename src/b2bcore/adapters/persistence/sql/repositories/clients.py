@@ -2,22 +2,34 @@
 
 The companies' INN+KPP and the contacts' e-mails have tables of their own, so
 the database itself keeps an INN+KPP with one client and an e-mail with one user.
+
+Discounts are also set in bulk (:meth:`SqlClientRepository.apply_discounts`):
+a client this unit of work does not hold is then never loaded, only its row is
+updated with a version check (:mod:`.discount_updates`). Should it be loaded later in
+the same unit of work, the pending change moves onto the loaded aggregate, so a
+client is only ever written one way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import RowMapping, Table, select
+from sqlalchemy import Connection, RowMapping, Table, select
 
 from b2bcore.adapters.persistence.sql import codec
+from b2bcore.adapters.persistence.sql.repositories import discount_updates
 from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     AggregateRepository,
     ChildRows,
 )
+from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import client_companies, client_contacts, clients
 from b2bcore.domain.client import CorporateClient
+from b2bcore.domain.errors import NotFound
+from b2bcore.domain.money import percent
 
 
 class SqlClientRepository(AggregateRepository[CorporateClient]):
@@ -27,6 +39,11 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
         "companies": (client_companies, "client_id"),
         "contacts": (client_contacts, "client_id"),
     }
+
+    def __init__(self, link: Link) -> None:
+        super().__init__(link)
+        self._listed: dict[str, tuple[Decimal, int]] = {}  # by discounts(): (discount, version)
+        self._discount_changes: dict[str, discount_updates.DiscountChange] = {}
 
     def _row(self, aggregate: CorporateClient) -> dict[str, Any]:
         return codec.client_row(aggregate)
@@ -61,3 +78,78 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     def ids(self) -> Sequence[str]:
         stored = self._link.scalars(select(clients.c.id))
         return sorted({*stored, *(client.id for client in self.seen())})
+
+    def discounts(self) -> Mapping[str, Decimal]:
+        listed = self._stored_discounts()
+        self._listed.update(listed)
+        found = {client_id: discount for client_id, (discount, _version) in listed.items()}
+        for change in self._discount_changes.values():
+            found[change.client_id] = change.new
+        for client in self._seen.values():
+            found[client.id] = client.discount_percent
+        return found
+
+    def apply_discounts(self, changes: Mapping[str, Decimal], *, now: datetime) -> None:
+        wanted = {cid: percent(value, field="discount_percent") for cid, value in changes.items()}
+        unlisted = [cid for cid in wanted if cid not in self._seen and cid not in self._listed]
+        if unlisted:
+            self._listed.update(self._stored_discounts(unlisted))
+            missing = sorted(set(unlisted) - self._listed.keys())
+            if missing:
+                raise NotFound(f"client {missing[0]} not found", id=missing[0])
+        for client_id, new in wanted.items():
+            if client_id in self._discount_changes:  # set twice: the second goes through get()
+                self.get(client_id)
+            held = self._seen.get(client_id)
+            if held is not None:
+                held.set_discount(new, now=now)
+                continue
+            old, version = self._listed[client_id]
+            if new != old:
+                self._discount_changes[client_id] = discount_updates.DiscountChange(
+                    client_id=client_id, old=old, new=new, version=version, now=now
+                )
+
+    def _stored_discounts(
+        self, client_ids: Sequence[str] | None = None
+    ) -> dict[str, tuple[Decimal, int]]:
+        """``(discount, version)`` of the clients named, or of every client."""
+        statement = select(clients.c.id, clients.c.discount_percent, clients.c.version)
+        if client_ids is None:
+            pages = [statement]
+        else:
+            size = discount_updates.BATCH
+            pages = [
+                statement.where(clients.c.id.in_(client_ids[start : start + size]))
+                for start in range(0, len(client_ids), size)
+            ]
+        return {
+            row.id: (row.discount_percent, row.version)
+            for page in pages
+            for row in self._link.tuples(page)
+        }
+
+    def _remember(self, rows: Sequence[RowMapping]) -> CorporateClient:
+        """A client loaded after a bulk change of its discount takes the change over,
+        checked against the version the change was based on."""
+        client = super()._remember(rows)
+        pending = self._discount_changes.pop(client.id, None)
+        if pending is not None:
+            self._loaded_versions[client.id] = pending.version
+            client.set_discount(pending.new, now=pending.now)
+        return client
+
+    # -- writing ------------------------------------------------------------------
+
+    def has_changes(self) -> bool:
+        return super().has_changes() or bool(self._discount_changes)
+
+    def write(self, connection: Connection) -> None:
+        super().write(connection)
+        discount_updates.write(connection, self._discount_changes.values())
+
+    def committed(self) -> None:
+        super().committed()
+        for change in self._discount_changes.values():
+            self._listed[change.client_id] = (change.new, change.version + 1)
+        self._discount_changes = {}

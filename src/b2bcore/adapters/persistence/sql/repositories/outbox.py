@@ -1,17 +1,28 @@
-"""The outbox table: domain events stored in the transaction of the change that raised them."""
+"""The outbox table: domain events stored in the transaction of the change that raised them,
+and the completions of claimed messages, checked and stored in that transaction too."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
-from b2bcore.adapters.persistence.messages import message_from_event
+from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
 from b2bcore.adapters.persistence.sql.integrity import execute
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import outbox
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
+
+
+def message_from_row(row: RowMapping) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        topic=row["topic"],
+        aggregate_id=row["aggregate_id"],
+        payload=row["payload"],
+        created_at=row["created_at"],
+    )
 
 
 class SqlOutboxRepository:
@@ -20,6 +31,7 @@ class SqlOutboxRepository:
     def __init__(self, link: Link) -> None:
         self._link = link
         self._pending: dict[str, OutboxMessage] = {}
+        self._completions: dict[str, str] = {}  # message id -> the worker claiming it
 
     def add(self, message: OutboxMessage) -> None:
         self._pending[message.id] = message
@@ -32,18 +44,38 @@ class SqlOutboxRepository:
             .order_by(outbox.c.created_at, outbox.c.id)
             .limit(limit)
         )
-        stored = [
-            OutboxMessage(
-                id=row["id"],
-                topic=row["topic"],
-                aggregate_id=row["aggregate_id"],
-                payload=row["payload"],
-                created_at=row["created_at"],
-            )
-            for row in self._link.rows(statement)
-        ]
+        stored = [message_from_row(row) for row in self._link.rows(statement)]
         messages = [*stored, *self._pending.values()]
         return sorted(messages, key=lambda m: (m.created_at, m.id))[:limit]
+
+    def complete(self, message_id: str, *, worker: str) -> None:
+        self._completions[message_id] = worker
+
+    def write_completions(self, connection: Connection) -> None:
+        """Mark the completed messages processed in the commit's transaction, if ``worker``
+        still holds each; one it lost raises Conflict, undoing the whole commit.
+
+        On PostgreSQL a concurrent claim of the message holds its row lock; this
+        waits for it and then sees the new holder, so the answer is never stale.
+        """
+        for message_id, worker in self._completions.items():
+            statement = (
+                update(outbox)
+                .where(
+                    outbox.c.id == message_id,
+                    outbox.c.claimed_by == worker,
+                    outbox.c.processed_at.is_(None),
+                )
+                .values(
+                    # Every right-hand side reads the row as it was: the claim's time.
+                    processed_at=outbox.c.claimed_at,
+                    claimed_by=None,
+                    claimed_at=None,
+                    claimed_until=None,
+                )
+            )
+            if connection.execute(statement).rowcount != 1:
+                raise lost_claim(message_id, worker)
 
     def write_events(self, connection: Connection, events: Iterable[DomainEvent]) -> None:
         """Serialize the events into the commit's transaction; a refused one undoes it all."""
@@ -64,7 +96,8 @@ class SqlOutboxRepository:
             execute(connection, insert(outbox), outbox, row, row)
 
     def has_changes(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending or self._completions)
 
     def committed(self) -> None:
         self._pending.clear()
+        self._completions.clear()

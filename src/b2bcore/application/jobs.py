@@ -1,0 +1,124 @@
+"""Periodic jobs: what the worker polls for, since the outside world does not call us."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import attrs
+
+from b2bcore.application.context import Services
+from b2bcore.application.steps import OrderSteps
+from b2bcore.domain.actors import Actor
+from b2bcore.domain.errors import Conflict, ExternalSystemError, Rejected, Unavailable
+from b2bcore.domain.order import OrderStatus
+
+log = logging.getLogger(__name__)
+SYSTEM = Actor.system()
+S = OrderStatus
+
+
+@attrs.define
+class RunReport:
+    """What a pass of the automation did, step by step."""
+
+    done: dict[str, int] = attrs.Factory(dict)
+    deferred: int = 0
+    failed: int = 0
+
+    def count(self, step: str, n: int = 1) -> None:
+        self.done[step] = self.done.get(step, 0) + n
+
+    def add(self, other: RunReport) -> None:
+        for step, n in other.done.items():
+            self.count(step, n)
+        self.deferred += other.deferred
+        self.failed += other.failed
+
+    @property
+    def total(self) -> int:
+        return sum(self.done.values())
+
+
+class Jobs:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+        self._steps = OrderSteps(services)
+
+    def run(self, report: RunReport) -> None:
+        """Payments first: an invoice paid in time must not be expired by the same pass."""
+        if self.poll_payments(report):
+            self.expire_invoices(report)
+        self.poll_shipments(report)
+
+    def poll_payments(self, report: RunReport) -> bool:
+        """Book incoming payments; full payment makes the order paid. False if
+        accounting could not be read this time."""
+        since = self._s.clock.now() - timedelta(days=self._s.settings.payment_lookback_days)
+        try:
+            payments = self._s.accounting.payments_since(since)
+        except Unavailable as exc:
+            log.info("payment polling deferred: %s", exc)
+            report.deferred += 1
+            return False
+        except Rejected as exc:
+            log.warning("payment polling refused: %s", exc)
+            report.failed += 1
+            return False
+        for payment in payments:
+            try:
+                with self._s.uow() as uow:
+                    order = uow.orders.find_by_invoice(payment.invoice_number)
+                    if order is None or order.status is S.CANCELLED:
+                        continue
+                    was_paid = order.status is S.PAID
+                    if not order.record_payment(
+                        SYSTEM,
+                        payment_id=payment.payment_id,
+                        amount=payment.amount,
+                        received_at=payment.received_at,
+                    ):
+                        continue
+                    uow.commit()
+            except Conflict:
+                report.deferred += 1  # booked on the next poll: payment ids make it idempotent
+                continue
+            report.count("payment booked")
+            if order.status is S.PAID and not was_paid:
+                report.count("paid")
+        return True
+
+    def expire_invoices(self, report: RunReport) -> None:
+        """Cancel orders whose invoice is past due and not paid in full."""
+        today = self._s.clock.now().date()
+        with self._s.uow() as uow:
+            invoiced = list(uow.orders.ids_in_status([S.INVOICED]))
+        for order_id in invoiced:
+            try:
+                with self._s.uow() as uow:
+                    order = uow.orders.get(order_id)
+                    if not order.is_invoice_expired(today):
+                        continue
+                    order.expire_invoice(SYSTEM, self._s.clock.now())
+                    uow.commit()
+            except Conflict:
+                report.deferred += 1
+                continue
+            report.count("invoice expired")
+
+    def poll_shipments(self, report: RunReport) -> None:
+        with self._s.uow() as uow:
+            moving = list(uow.orders.ids_in_status([S.TRANSPORT_REQUESTED, S.SHIPPED]))
+        for order_id in moving:
+            try:
+                done = self._steps.poll_shipment(order_id)
+            except (Unavailable, Conflict) as exc:
+                log.info("order %s: shipment poll deferred: %s", order_id, exc)
+                report.deferred += 1
+                continue
+            except ExternalSystemError as exc:
+                log.warning("order %s: shipment poll refused: %s", order_id, exc)
+                report.failed += 1
+                continue
+            if done is not None:
+                report.count(done)

@@ -1,0 +1,217 @@
+"""The worker: drains the outbox and runs the periodic jobs.
+
+Each message is claimed under a lease, handled, and completed in the same
+transaction as the change its handler made. Failures:
+
+* ``Unavailable`` (timeouts, 5xx, connection errors): retried at once a few
+  times with exponential backoff and jitter (stamina), then the message is put
+  back with a durable backoff (``available_at``) that doubles per attempt; after
+  ``max_attempts`` the order is parked for a manager with the error text.
+* ``Rejected`` and other domain errors: permanent, the order is parked at once.
+* ``Conflict`` (the order changed underneath, or the lease was taken over): the
+  message is retried soon; idempotency keys make the repeat harmless.
+
+A parked order waits in the manager's queue; ``review.retry`` emits
+``StepRetried`` and the worker runs the failed step again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+import attrs
+import stamina
+
+from b2bcore.application.context import Services
+from b2bcore.application.discounts import Discounts
+from b2bcore.application.handlers import Handlers
+from b2bcore.application.jobs import Jobs, RunReport
+from b2bcore.domain.actors import Actor
+from b2bcore.domain.errors import Conflict, DomainError, Unavailable
+from b2bcore.ports import ClaimedMessage
+
+log = logging.getLogger(__name__)
+SYSTEM = Actor.system()
+
+
+@attrs.frozen(kw_only=True)
+class WorkerSettings:
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 20
+    max_attempts: int = 8
+    backoff_initial: timedelta = timedelta(seconds=10)
+    backoff_max: timedelta = timedelta(minutes=30)
+    poll_interval: timedelta = timedelta(seconds=30)
+    """How often payments and shipments are polled, and how long an idle worker sleeps."""
+    quick_retries: int = 3
+    """Attempts within one claim before the message is put back (stamina)."""
+    nightly_discounts: bool = True
+    discount_hour_utc: int = 23
+    """Discounts are recomputed once a day, on the first pass after this hour (UTC)."""
+
+
+class Worker:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        worker_id: str = "worker",
+        settings: WorkerSettings | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self._s = services
+        self.worker_id = worker_id
+        self.settings = settings or WorkerSettings()
+        self._handlers = Handlers(services)
+        self._jobs = Jobs(services)
+        self._discounts = Discounts(services)
+        self._random = random.Random(seed)
+        self._last_discount_day: object = None
+
+    # -- loops -------------------------------------------------------------------------
+
+    def run_once(self, *, jobs: bool = True) -> RunReport:
+        """Drain every available message, then run the periodic jobs once."""
+        report = RunReport()
+        self.drain(report)
+        if jobs:
+            self._jobs.run(report)
+            self._nightly(report)
+            self.drain(report)
+        return report
+
+    def run_until_idle(self, max_passes: int = 100) -> RunReport:
+        """Passes until one changes nothing (``b2b worker --until-idle``, tests, the demo)."""
+        total = RunReport()
+        for _ in range(max_passes):
+            report = self.run_once()
+            total.add(report)
+            if report.total == 0:
+                break
+        return total
+
+    def run_forever(self, stop: threading.Event) -> RunReport:
+        """Until ``stop`` is set: the message in hand is finished, then the loop ends."""
+        total = RunReport()
+        next_jobs = self._s.clock.now()
+        while not stop.is_set():
+            report = RunReport()
+            self.drain(report, stop=stop)
+            if not stop.is_set() and self._s.clock.now() >= next_jobs:
+                self._jobs.run(report)
+                self._nightly(report)
+                next_jobs = self._s.clock.now() + self.settings.poll_interval
+            total.add(report)
+            if report.total == 0 and report.deferred == 0:
+                stop.wait(min(1.0, self.settings.poll_interval.total_seconds()))
+        return total
+
+    def drain(self, report: RunReport, stop: threading.Event | None = None) -> None:
+        queue = self._s.queue
+        while stop is None or not stop.is_set():
+            claimed = queue.claim(
+                worker=self.worker_id,
+                now=self._s.clock.now(),
+                lease=self.settings.lease,
+                limit=self.settings.batch,
+            )
+            if not claimed:
+                return
+            for index, message in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    self._give_back(claimed[index:])
+                    return
+                self._handle(message, report)
+
+    # -- one message -----------------------------------------------------------------------
+
+    def _handle(self, claimed: ClaimedMessage, report: RunReport) -> None:
+        try:
+            done = self._with_quick_retries(claimed)
+        except Conflict as exc:
+            report.deferred += 1
+            self._s.queue.retry_later(
+                claimed.message.id,
+                worker=self.worker_id,
+                available_at=self._s.clock.now(),
+                error=str(exc),
+            )
+        except Unavailable as exc:
+            if claimed.attempts >= self.settings.max_attempts:
+                report.failed += 1
+                self._give_up(claimed, exc)
+            else:
+                report.deferred += 1
+                self._s.queue.retry_later(
+                    claimed.message.id,
+                    worker=self.worker_id,
+                    available_at=self._s.clock.now() + self._backoff(claimed.attempts),
+                    error=str(exc),
+                )
+        except DomainError as exc:
+            report.failed += 1
+            self._give_up(claimed, exc)
+        else:
+            if done is not None:
+                report.count(done)
+
+    def _with_quick_retries(self, claimed: ClaimedMessage) -> str | None:
+        for attempt in stamina.retry_context(
+            on=Unavailable,
+            attempts=self.settings.quick_retries,
+            timeout=self.settings.lease.total_seconds() / 2,
+            wait_initial=0.05,
+            wait_max=1.0,
+            wait_jitter=0.05,
+        ):
+            with attempt:
+                return self._handlers.handle(claimed)
+        return None  # pragma: no cover - stamina either returns or raises
+
+    def _backoff(self, attempts: int) -> timedelta:
+        """Exponential in the attempts, capped, with up to one initial step of jitter."""
+        base = self.settings.backoff_initial * (2 ** max(attempts - 1, 0))
+        jitter = self.settings.backoff_initial * self._random.random()
+        capped: timedelta = min(base, self.settings.backoff_max)
+        return capped + jitter
+
+    def _give_up(self, claimed: ClaimedMessage, exc: DomainError) -> None:
+        """Park the order in the manager's queue (for an order step) and bury the message."""
+        step = self._handlers.step_of(claimed)
+        now = self._s.clock.now()
+        if step is not None:
+            try:
+                with self._s.uow() as uow:
+                    order = uow.orders.get(claimed.message.aggregate_id)
+                    if not order.status.is_terminal:
+                        order.fail_step(SYSTEM, now, step, str(exc))
+                        uow.commit()
+            except DomainError as park_error:
+                log.error("could not park order %s: %s", claimed.message.aggregate_id, park_error)
+        topic = claimed.message.topic
+        log.warning("message %s (%s) failed for good: %s", claimed.message.id, topic, exc)
+        self._s.queue.dead(claimed.message.id, worker=self.worker_id, now=now, error=str(exc))
+
+    def _give_back(self, claimed: Sequence[ClaimedMessage]) -> None:
+        for message in claimed:
+            self._s.queue.retry_later(
+                message.message.id,
+                worker=self.worker_id,
+                available_at=self._s.clock.now(),
+                error="worker stopped before handling it",
+            )
+
+    def _nightly(self, report: RunReport) -> None:
+        now = self._s.clock.now()
+        if not self.settings.nightly_discounts or now.hour < self.settings.discount_hour_utc:
+            return
+        if self._last_discount_day == now.date():
+            return
+        self._last_discount_day = now.date()
+        changes = self._discounts.recompute()
+        if changes:
+            report.count("discount changed", len(changes))
