@@ -121,10 +121,16 @@ def run(demo: Demo, say: Say) -> list[Order]:
     )
     _placed(say, unpaid)
 
+    clock = world.clock
+    assert isinstance(clock, FixedClock), "the demo runs on a fixed clock"
+    clock.advance(minutes=2)
+    app.processing.run_until_idle()  # the worker reserves and invoices the small orders
+    clock.advance(minutes=40)
     app.review.approve(demo.manager, large.id, "крупный клиент, согласовано")
     say(_("Manager approved order {order}", order=large.number))
     app.processing.run_until_idle()
 
+    clock.advance(hours=20)
     for order in (small, large):
         invoice = app.cabinet.order(demo.buyer, order.id).invoice
         assert invoice is not None
@@ -136,8 +142,10 @@ def run(demo: Demo, say: Say) -> list[Order]:
                 amount=invoice.amount,
             )
         )
-    app.processing.run_until_idle()
+    clock.advance(minutes=15)
+    app.processing.run_until_idle()  # payments polled: the orders are paid
 
+    clock.advance(hours=1)
     for order in (small, large):
         first = app.ordering.delivery_intervals(demo.buyer, order.id)[0]
         app.ordering.choose_delivery_interval(demo.buyer, order.id, first.id)
@@ -148,13 +156,14 @@ def run(demo: Demo, say: Say) -> list[Order]:
                 order=order.number,
             )
         )
-    app.processing.run_until_idle()
-    world.erp.advance_all()
+    clock.advance(minutes=1)
+    app.processing.run_until_idle()  # transport requested
+    clock.advance(hours=18)
+    world.erp.advance_all()  # the warehouse ships
     app.processing.run_until_idle()
 
-    days = app.services.settings.invoice_due_days + 1
-    assert isinstance(world.clock, FixedClock), "the demo runs on a fixed clock"
-    world.clock.advance(days=days)
+    days = app.services.settings.invoice_due_days
+    clock.advance(days=days)
     say(_("{days} days later ...", days=days))
     app.processing.run_until_idle()
     return [app.cabinet.order(demo.buyer, o.id) for o in (small, large, unpaid)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from datetime import timedelta, timezone, tzinfo
 from importlib import resources
 from typing import Any
 
@@ -65,7 +66,11 @@ def describe_error(error: DomainError, locale: str = DEFAULT_LOCALE) -> str:
     return error.message
 
 
-def timeline(order: Order, locale: str = DEFAULT_LOCALE) -> list[str]:
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+"""Times are shown in Moscow time (no daylight saving since 2014)."""
+
+
+def timeline(order: Order, locale: str = DEFAULT_LOCALE, tz: tzinfo = MOSCOW) -> list[str]:
     """The order's history, one readable line per transition, then its documents."""
 
     def status(value: OrderStatus | None) -> str:
@@ -76,7 +81,7 @@ def timeline(order: Order, locale: str = DEFAULT_LOCALE) -> list[str]:
         why = f"  ({t.reason})" if t.reason else ""
         actor = translate(f"actor:{t.actor.kind.value}", locale)
         move = f"{status(t.from_status)} → {status(t.to_status)}"
-        lines.append(f"  {t.at:%d.%m.%Y %H:%M}  {actor:<10} {move}{why}")
+        lines.append(f"  {t.at.astimezone(tz):%d.%m.%Y %H:%M}  {actor:<10} {move}{why}")
     for doc in order.documents:
         lines.append(
             "  " + translate("document {kind} {number}", locale, kind=doc.kind, number=doc.number)
