@@ -16,6 +16,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,9 +69,10 @@ def postgres() -> Iterator[PostgresServer]:
     _stop_postgres()
 
 
-@pytest.fixture
-def postgres_url(postgres: PostgresServer) -> Iterator[str]:
-    """A fresh database, copied from the migrated template, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database(postgres: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh database, copied from the migrated template, dropped afterwards
+    (for fixtures of a wider scope than :func:`postgres_url`)."""
     assert _Shared.admin is not None
     name = f"t_{next(_Shared.names)}"
     with _Shared.admin.connect() as connection:
@@ -78,6 +80,13 @@ def postgres_url(postgres: PostgresServer) -> Iterator[str]:
     yield postgres.database_url(name)
     with _Shared.admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh database, copied from the migrated template, dropped afterwards."""
+    with fresh_postgres_database(postgres) as url:
+        yield url
 
 
 @pytest.fixture

@@ -245,3 +245,27 @@ def delivery_charges() -> st.SearchStrategy[DeliveryCharge]:
         gross=st.just(Decimal("0.00")) | amounts(max_value=10_000_00),
         vat_rate=vat_rates(),
     )
+
+
+# -- the worker under faults ------------------------------------------------------------
+
+
+def shop_carts() -> st.SearchStrategy[dict[str, int]]:
+    """Carts of the seeded shop (``tests.builders.CATALOGUE``) that it ships unattended:
+    one to three of its cheap, well-stocked products, a few of each."""
+    return st.dictionaries(
+        st.sampled_from(["PAPER", "PEN", "BOOK", "SETUP"]),
+        st.integers(min_value=1, max_value=5),
+        min_size=1,
+        max_size=3,
+    )
+
+
+def fault_rates() -> st.SearchStrategy[float]:
+    """Probabilities that a call to an external system fails: none at all up to one in two."""
+    return st.just(0.0) | st.floats(min_value=0.0, max_value=0.5)
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds for a ``random.Random``."""
+    return st.integers(min_value=0, max_value=2**32 - 1)

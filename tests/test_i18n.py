@@ -57,4 +57,5 @@ def test_every_status_route_and_actor_has_a_russian_name() -> None:
     """Timelines and lists show statuses, routes and actors in Russian."""
     ids = [f"status:{s.value}" for s in OrderStatus]
     ids += [f"route:{r.value}" for r in Route] + [f"actor:{a.value}" for a in ActorKind]
+    ids += [f"document:{kind}" for kind in ("invoice", "upd", "torg12", "invoice_factura", "act")]
     assert [i for i in ids if not has_translation(i, "ru")] == []

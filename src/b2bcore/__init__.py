@@ -12,6 +12,7 @@ Build the application once and call its use cases::
 from b2bcore.application import B2B, NewContact
 from b2bcore.bootstrap import InMemoryWorld, bootstrap, in_memory_world
 from b2bcore.config import Config
+from b2bcore.documents import amount_in_words
 from b2bcore.domain import Actor, CartItem, DomainError, Product
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "InMemoryWorld",
     "NewContact",
     "Product",
+    "amount_in_words",
     "bootstrap",
     "in_memory_world",
 ]

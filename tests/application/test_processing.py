@@ -298,6 +298,19 @@ def test_invoice_is_not_expired_on_its_due_date(
     assert world.erp.reserved("TONER") == 2
 
 
+def test_invoice_seen_before_its_due_date_still_expires_after_it(
+    world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
+) -> None:
+    """The worker that found the invoice in time on its due date cancels the order a day later."""
+    order = invoiced(app, cast, TONER=2)
+    clock.advance(days=5)
+    app.processing.run_once()
+    assert read_order(app, order.id).status is S.INVOICED
+    clock.advance(days=1)
+    app.processing.run_once()
+    assert read_order(app, order.id).status is S.CANCELLED
+
+
 def test_expired_invoice_cancels_the_order(
     world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
 ) -> None:

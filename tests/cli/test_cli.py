@@ -76,3 +76,9 @@ def test_demo_refuses_a_bad_company_with_a_clear_message(args: list[str], messag
     assert message in result.output
     assert result.output.startswith("Ошибка: ")
     assert "Traceback" not in result.output
+
+
+def test_demo_lists_the_documents_of_each_order(demo_output: str) -> None:
+    """Shipped orders list their invoice and УПД; the expired one only its invoice."""
+    assert demo_output.count("документ счёт на оплату № СЧ-2026-") == 3
+    assert demo_output.count("документ УПД № УПД-2026-") == 2

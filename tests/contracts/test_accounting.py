@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from b2bcore.adapters.clock import FixedClock
+from b2bcore.adapters.faults import FlakyAccounting, RandomFaults
 from b2bcore.adapters.onec import AccountingLedger
+from b2bcore.adapters.onec.odata import OnecOdataAccounting
 from b2bcore.domain.errors import NotFound, Rejected, Unavailable
 from b2bcore.ports.accounting import Accounting, InvoiceRecord
+from tests.fakes import onec as fake_onec
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -187,3 +191,35 @@ class TestAccountingLedger(AccountingContract):
         with pytest.raises(Unavailable):
             self.ledger.payments_since(T0)
         assert self.ledger.payments_since(T0) == [payment]
+
+
+class TestFlakyAccounting(AccountingContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> Accounting:
+        self.ledger = AccountingLedger(clock=FixedClock(T0))
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyAccounting(self.ledger, faults)
+
+    def when_paid(self, invoice_number: str, amount: Decimal, at: datetime) -> None:
+        self.ledger.pay(invoice_number, amount, at=at)
+
+
+class TestOnecOdataAccounting(AccountingContract):
+    """The 1C OData adapter keeps the contract over HTTP, against a fake 1C."""
+
+    @pytest.fixture(autouse=True)
+    def accounting(self) -> Iterator[Accounting]:
+        with fake_onec.FakeOnec() as self.onec:
+            adapter = self.make_adapter()
+            yield adapter
+            adapter.close()
+
+    def make_adapter(self) -> OnecOdataAccounting:
+        return OnecOdataAccounting.from_settings(
+            fake_onec.settings_for(self.onec.url), {"B2B_ONEC_PASSWORD": fake_onec.PASSWORD}
+        )
+
+    def when_paid(self, invoice_number: str, amount: Decimal, at: datetime) -> None:
+        self.onec.book_payment(invoice_number, amount, at)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import abc
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from b2bcore.adapters.dadata import CompanyDirectory
+from b2bcore.adapters.dadata import CompanyDirectory, DadataLookup, DadataSettings
+from b2bcore.adapters.faults import FlakyCompanyLookup, RandomFaults
 from b2bcore.domain.client import CompanyKind, RegistryState, Requisites
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.domain.identifiers import Bik, CorrespondentAccount, Inn, Kpp, Ogrn
 from b2bcore.ports.company_lookup import BankInfo, CompanyLookup
+from tests.fakes.dadata import API_KEY, FakeDadata
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -199,3 +202,38 @@ class TestCompanyDirectory(CompanyLookupContract):
         with pytest.raises(Rejected) as caught:
             CompanyDirectory.from_dadata_json({"parties": [{"suggestions": None}]})
         assert caught.value.params["field"] == "suggestions"
+
+
+class TestFlakyCompanyLookup(CompanyLookupContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> CompanyLookup:
+        self.directory = CompanyDirectory()
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyCompanyLookup(self.directory, faults)
+
+    def given_party(self, requisites: Requisites) -> None:
+        self.directory.add_party(requisites)
+
+    def given_bank(self, info: BankInfo) -> None:
+        self.directory.add_bank(info)
+
+
+class TestDadataOverHttp(CompanyLookupContract):
+    """The HTTP adapter keeps the same contract against a fake DaData on loopback."""
+
+    @pytest.fixture(autouse=True)
+    def lookup(self) -> Iterator[CompanyLookup]:
+        with FakeDadata(fixtures=False) as self.server:
+            yield self.make_adapter()
+
+    def make_adapter(self) -> CompanyLookup:
+        settings = DadataSettings(self.server.base_url, timeout=2.0, retries=0)
+        return DadataLookup.from_settings(settings, {"B2B_DADATA_API_KEY": API_KEY})
+
+    def given_party(self, requisites: Requisites) -> None:
+        self.server.add_party(requisites)
+
+    def given_bank(self, info: BankInfo) -> None:
+        self.server.add_bank(info)

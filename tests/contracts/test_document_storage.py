@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 
 import pytest
 
-from b2bcore.adapters.files import InMemoryDocumentStorage, StoredDocument
+from b2bcore.adapters.files import InMemoryDocumentStorage, LocalDocumentStorage, StoredDocument
 from b2bcore.domain.errors import NotFound, Unavailable
 from b2bcore.ports.document_storage import DocumentStorage
 
@@ -86,3 +87,53 @@ class TestInMemoryDocumentStorage(DocumentStorageContract):
             self.store.put(name="a.txt", content_type="text/plain", data=b"x")
         key = self.store.put(name="a.txt", content_type="text/plain", data=b"x")
         assert self.store.get(key) == b"x"
+
+
+class TestLocalDocumentStorage(DocumentStorageContract):
+    """The local-folder store keeps the contract; below, its safety on disk."""
+
+    @pytest.fixture(autouse=True)
+    def _root(self, tmp_path: Path) -> None:
+        self.root = tmp_path / "documents"
+
+    def make_adapter(self) -> DocumentStorage:
+        self.store = LocalDocumentStorage(self.root)
+        return self.store
+
+    @pytest.mark.parametrize(
+        "key",
+        ["../../etc/passwd", "/etc/passwd", "ab/../../secret", "..", "", "a" * 31, "a" * 33 + "/"],
+    )
+    def test_keys_not_of_its_own_format_are_not_found(self, key: str) -> None:
+        """A path, a traversal or a key of another shape never reaches the file system."""
+        with pytest.raises(NotFound):
+            self.store.get(key)
+
+    def test_a_key_cannot_reach_a_file_outside_the_root(self, tmp_path: Path) -> None:
+        """A well-formed key names a file under the root only, whatever lies beside it."""
+        (tmp_path / ("x" * 32)).write_bytes(b"secret")
+        with pytest.raises(NotFound):
+            self.store.get("x" * 32)
+
+    def test_a_document_survives_a_new_store_on_the_same_folder(self) -> None:
+        """What one process stored, another reads, with its name and content type."""
+        key = self.store.put(name="Счёт СЧ-1.pdf", content_type="application/pdf", data=PDF)
+        reopened = LocalDocumentStorage(self.root)
+        assert reopened.get(key) == PDF
+        assert reopened.meta(key) == StoredDocument(
+            name="Счёт СЧ-1.pdf", content_type="application/pdf", size=len(PDF)
+        )
+
+    def test_no_temporary_files_are_left_behind(self) -> None:
+        """Atomic writes rename their temporary files; none remain after put."""
+        for _ in range(3):
+            self.store.put(name="a.pdf", content_type="application/pdf", data=PDF)
+        assert [p for p in self.root.rglob("*") if p.name.endswith(".tmp")] == []
+
+    def test_an_unwritable_root_is_unavailable(self, tmp_path: Path) -> None:
+        """A disk that refuses the write is reported as Unavailable, to be retried."""
+        blocker = tmp_path / "file"
+        blocker.write_bytes(b"")
+        store = LocalDocumentStorage(blocker / "below-a-file")
+        with pytest.raises(Unavailable):
+            store.put(name="a.pdf", content_type="application/pdf", data=PDF)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
 from b2bcore.adapters.edms import InMemoryDocumentManagement
+from b2bcore.adapters.edms.http import EdmsSettings, HttpDocumentManagement
+from b2bcore.adapters.faults import FlakyDocumentManagement, RandomFaults
 from b2bcore.domain.client import CompanyKind, Requisites
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.domain.identifiers import Inn, Kpp, Ogrn
 from b2bcore.ports.edms import Contract, DocumentManagement
+from tests.fakes.edms import TOKEN, FakeEdms
 
 
 def company(kpp: str = "770001001", *, is_branch: bool = False) -> Requisites:
@@ -109,3 +113,32 @@ class TestInMemoryDocumentManagement(DocumentManagementContract):
         assert self.system.counterparties() == {}
         self.system.register_counterparty(key="c1", requisites=company())
         assert len(self.system.counterparties()) == 1
+
+
+class TestFlakyDocumentManagement(DocumentManagementContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> DocumentManagement:
+        self.system = InMemoryDocumentManagement()
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyDocumentManagement(self.system, faults)
+
+    def given_contract(self, counterparty_id: str, contract: Contract) -> None:
+        self.system.set_contract(counterparty_id, contract)
+
+
+class TestHttpDocumentManagement(DocumentManagementContract):
+    """The HTTP adapter keeps the same contract against a fake service on loopback."""
+
+    @pytest.fixture(autouse=True)
+    def edms(self) -> Iterator[DocumentManagement]:
+        with FakeEdms() as self.server:
+            yield self.make_adapter()
+
+    def make_adapter(self) -> DocumentManagement:
+        settings = EdmsSettings(self.server.base_url, timeout=2.0, retries=0)
+        return HttpDocumentManagement.from_settings(settings, {"B2B_EDMS_TOKEN": TOKEN})
+
+    def given_contract(self, counterparty_id: str, contract: Contract) -> None:
+        self.server.system.set_contract(counterparty_id, contract)

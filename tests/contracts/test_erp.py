@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 
 from b2bcore.adapters.clock import FixedClock
+from b2bcore.adapters.faults import FlakyErp, RandomFaults
 from b2bcore.adapters.sap import ErpSimulator
+from b2bcore.adapters.sap.odata import SapOdataErp
 from b2bcore.domain.errors import InvalidValue, Rejected, Unavailable
 from b2bcore.domain.order import DeliveryInterval
 from b2bcore.ports.erp import Erp, ReservationLine, ShipmentState, Shortage
+from tests.fakes import sap as fake_sap
 
 ADDRESS = "г Москва, ул Лесная, д 5"
 
@@ -414,3 +418,59 @@ class TestErpSimulator(ErpContract):
             10,
             10,
         )
+
+
+class TestFlakyErp(ErpContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> Erp:
+        self.clock = FixedClock(THURSDAY_NOON)
+        self.sim = ErpSimulator(clock=self.clock)
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyErp(self.sim, faults)
+
+    def given_stock(self, sku: str, quantity: int) -> None:
+        self.sim.set_stock(sku, quantity)
+
+    def when_shipped(self, transport_reference: str) -> None:
+        self.sim.ship(transport_reference)
+
+    def when_delivered(self, transport_reference: str) -> None:
+        self.sim.deliver(transport_reference)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+class TestSapOdataErp(ErpContract):
+    """The SAP OData adapter keeps the contract over HTTP, against a fake SAP Gateway."""
+
+    @pytest.fixture(autouse=True)
+    def erp(self) -> Iterator[Erp]:
+        self.clock = FixedClock(THURSDAY_NOON)
+        with fake_sap.FakeSap(clock=self.clock) as self.sap:
+            self.sap.add_partner("7700111118", "1000001")
+            self.sap.add_partner("c", "1000002")
+            adapter = self.make_adapter()
+            yield adapter
+            adapter.close()
+
+    def make_adapter(self) -> SapOdataErp:
+        return SapOdataErp.from_settings(
+            fake_sap.settings_for(self.sap.url),
+            {"B2B_SAP_PASSWORD": fake_sap.PASSWORD},
+            clock=self.clock,
+        )
+
+    def given_stock(self, sku: str, quantity: int) -> None:
+        self.sap.set_stock(sku, quantity)
+
+    def when_shipped(self, transport_reference: str) -> None:
+        self.sap.post_goods_issue(transport_reference)
+
+    def when_delivered(self, transport_reference: str) -> None:
+        self.sap.confirm_delivery(transport_reference)
+
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 
 import pytest
 
+from b2bcore.adapters.faults import FlakyMailer, RandomFaults
 from b2bcore.adapters.mail import OutboxMailer
+from b2bcore.adapters.mail.smtp import SmtpMailer, SmtpSettings
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.mail import Attachment, EmailMessage, Mailer
+from tests.fakes.smtp import PASSWORD, USERNAME, FakeSmtp, TlsFiles, make_tls
 
 PDF = Attachment(
     filename="Счёт СЧ-1.pdf", content_type="application/pdf", data=b"%PDF-1.7\n\x00\xff"
@@ -105,3 +109,45 @@ class TestOutboxMailer(MailerContract):
             self.outbox.send(message("invoice:СЧ-1"))
         self.outbox.send(message("invoice:СЧ-1"))
         assert len(self.outbox.sent) == 1
+
+
+class TestFlakyMailer(MailerContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> Mailer:
+        self.outbox = OutboxMailer()
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyMailer(self.outbox, faults)
+
+    def delivered_to(self, address: str) -> list[EmailMessage]:
+        return self.outbox.to(address)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+class TestSmtpMailer(MailerContract):
+    """The SMTP mailer keeps the same contract with aiosmtpd on loopback (STARTTLS, login)."""
+
+    @pytest.fixture(autouse=True)
+    def mailer(self, tls: TlsFiles) -> Iterator[Mailer]:
+        with FakeSmtp(security="starttls", tls=tls) as self.server:
+            self.ca_file = tls.ca_file
+            yield self.make_adapter()
+
+    def make_adapter(self) -> Mailer:
+        settings = SmtpSettings(
+            host="127.0.0.1",
+            port=self.server.port,
+            username=USERNAME,
+            sender="shop@example.ru",
+            timeout=2.0,
+            ca_file=str(self.ca_file),
+        )
+        return SmtpMailer.from_settings(settings, {"B2B_SMTP_PASSWORD": PASSWORD})
+
+    def delivered_to(self, address: str) -> list[EmailMessage]:
+        return self.server.delivered_to(address)

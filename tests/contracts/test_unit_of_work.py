@@ -33,7 +33,7 @@ from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import DocumentRef, Order, OrderStatus
 from b2bcore.domain.tasks import ManagerTask
-from b2bcore.ports.repositories import OrderFilter, UnitOfWorkFactory
+from b2bcore.ports.repositories import OrderFilter, ReportFilter, UnitOfWorkFactory
 from tests.builders import (
     INN,
     KPP,
@@ -816,6 +816,76 @@ class UnitOfWorkContract(abc.ABC):
             uow.commit()
         with uows() as uow:
             assert [t.id for t in uow.tasks.list_open()] == ["early", "late"]
+
+    # -- report rows ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("criteria", "expected"),
+        [
+            (ReportFilter(client_id="client-1"), ["o1", "o2", "o4", "o5"]),
+            (
+                ReportFilter(client_id="client-1", company_ids=frozenset({"client-1-branch"})),
+                ["o5"],
+            ),
+            (
+                ReportFilter(client_id="client-1", statuses=frozenset({OrderStatus.PAID})),
+                ["o4"],
+            ),
+            (
+                ReportFilter(
+                    client_id="client-1", placed_from=date(2026, 3, 2), placed_to=date(2026, 3, 4)
+                ),
+                ["o2", "o4"],
+            ),
+            (ReportFilter(client_id="client-2"), ["o3"]),
+            (ReportFilter(client_id="nobody"), []),
+        ],
+        ids=["client", "company", "status", "period inclusive", "other client", "none"],
+    )
+    @pytest.mark.usefixtures("five_orders")
+    def test_report_rows_filter_and_order(
+        self, uows: UnitOfWorkFactory, criteria: ReportFilter, expected: list[str]
+    ) -> None:
+        """One row per line of the matching orders, oldest first; report_size agrees."""
+        with uows() as uow:
+            rows = list(uow.orders.report_rows(criteria))
+            assert [row.order_id for row in rows] == expected
+            assert uow.orders.report_size(criteria) == len(rows)
+
+    @pytest.mark.usefixtures("buyers")
+    def test_report_rows_carry_the_lines_values(self, uows: UnitOfWorkFactory) -> None:
+        """Each row holds its order's number, time, status and company and the line's values."""
+        order = paid_order(make_order(order_id="o1"))
+        store(uows, order)
+        with uows() as uow:
+            (row,) = uow.orders.report_rows(ReportFilter(client_id="client-1"))
+        line = order.lines[0]
+        assert (row.order_number, row.placed_at, row.status, row.company_id) == (
+            order.number,
+            order.placed_at,
+            OrderStatus.PAID,
+            order.company_id,
+        )
+        assert (row.position, row.sku, row.name, row.unit, row.quantity) == (
+            0,
+            line.sku,
+            line.name,
+            line.unit,
+            line.quantity,
+        )
+        assert (row.unit_price, row.gross, row.vat_rate, row.vat) == (
+            line.unit_price,
+            line.gross,
+            line.vat_rate,
+            line.vat,
+        )
+
+    @pytest.mark.usefixtures("buyers")
+    def test_report_rows_read_committed_orders_only(self, uows: UnitOfWorkFactory) -> None:
+        """An order added but not committed is not reported."""
+        with uows() as uow:
+            uow.orders.add(make_order(order_id="pending"))
+            assert list(uow.orders.report_rows(ReportFilter(client_id="client-1"))) == []
 
 
 class TestInMemoryUnitOfWork(UnitOfWorkContract):

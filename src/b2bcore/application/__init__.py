@@ -8,6 +8,7 @@ from b2bcore.application.cabinet import Cabinet, CabinetSummary
 from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
 from b2bcore.application.discounts import Discounts
+from b2bcore.application.documents import Documents
 from b2bcore.application.jobs import RunReport
 from b2bcore.application.ordering import Ordering
 from b2bcore.application.processing import Processing
@@ -18,6 +19,7 @@ from b2bcore.application.registration import (
     RegistrationRefused,
     UploadedFile,
 )
+from b2bcore.application.reports import Reports
 from b2bcore.application.review import LineAdjustment, Review
 from b2bcore.application.worker import Worker, WorkerSettings
 
@@ -34,6 +36,8 @@ class B2B:
     processing: Processing
     catalogue: Catalogue
     discounts: Discounts
+    documents: Documents
+    reports: Reports
 
     @classmethod
     def from_services(cls, services: Services) -> B2B:
@@ -46,6 +50,8 @@ class B2B:
             processing=Processing(services),
             catalogue=Catalogue(services),
             discounts=Discounts(services),
+            documents=Documents(services),
+            reports=Reports(services),
         )
 
 
@@ -55,6 +61,7 @@ __all__ = [
     "CabinetSummary",
     "Catalogue",
     "Discounts",
+    "Documents",
     "LineAdjustment",
     "NewContact",
     "Ordering",
@@ -62,6 +69,7 @@ __all__ = [
     "Registered",
     "Registration",
     "RegistrationRefused",
+    "Reports",
     "Review",
     "RunReport",
     "SellerRequisites",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 import attrs
 
@@ -14,11 +15,13 @@ from b2bcore.ports import (
     Clock,
     CompanyLookup,
     DocumentManagement,
+    DocumentRenderer,
     DocumentStorage,
     Erp,
     Mailer,
     NumberSequence,
     OutboxQueue,
+    ReportWriter,
     UnitOfWorkFactory,
 )
 
@@ -35,6 +38,9 @@ class SellerRequisites:
     bik: str = "044525225"
     correspondent_account: str = "30101810400000000225"
     settlement_account: str = "40702810938000000001"
+    director: str = ""
+    """Printed under the signature lines of invoices and shipping documents."""
+    accountant: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -49,6 +55,13 @@ class Settings:
         {"application/pdf", "image/jpeg", "image/png", "text/plain"}
     )
     seller: SellerRequisites = attrs.field(factory=SellerRequisites)
+    primary_documents: str = attrs.field(
+        default="upd", validator=attrs.validators.in_(("upd", "separate"))
+    )
+    """At shipment: one УПД (status 1), or ТОРГ-12 + счёт-фактура + act ("separate")."""
+    report_csv_delimiter: str = ";"
+    report_csv_bom: bool = True
+    """CSV reports as Russian Excel opens them: UTF-8 with a BOM, ';' between fields."""
 
 
 @attrs.frozen(kw_only=True)
@@ -65,6 +78,9 @@ class Services:
     documents: DocumentStorage
     numbers: NumberSequence
     queue: OutboxQueue
+    renderer: DocumentRenderer
+    report_writers: Mapping[str, ReportWriter]
+    """By format name: ``csv``, ``xlsx``."""
     discounts: DiscountPolicy = attrs.field(factory=DiscountPolicy.default)
     autoprocessing: AutoProcessingPolicy = attrs.field(factory=AutoProcessingPolicy.default)
     tariff: DeliveryTariff = attrs.field(factory=DeliveryTariff)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from b2bcore.application.context import Services
+from b2bcore.application.documents import Documents
 from b2bcore.application.notify import Notifier, order_recipients
 from b2bcore.application.steps import OrderSteps
 from b2bcore.domain.errors import ExternalSystemError
@@ -38,6 +39,7 @@ class Handlers:
         self._s = services
         self._steps = OrderSteps(services)
         self._mail = Notifier(services, strict=True)
+        self._documents = Documents(services)
         self._table: dict[str, Handler] = {
             "OrderPlaced": self._advance,
             "OrderApproved": self._advance,
@@ -81,9 +83,13 @@ class Handlers:
     # -- notifications ----------------------------------------------------------------
 
     def _invoice_issued(self, claimed: ClaimedMessage) -> str | None:
+        """The invoice PDF is stored, listed on the order and mailed (each step once)."""
         order = self._order(claimed)
-        if order.invoice is not None:
-            self._mail.invoice_issued(order, self._recipients(order))
+        if order.invoice is None or order.invoice.annulled:
+            return self._complete(claimed, None)
+        ref = self._documents.issue_invoice(order.id)
+        attachment = self._documents.attachment(ref)
+        self._mail.invoice_issued(order, self._recipients(order), [attachment])
         return self._complete(claimed, "invoice mailed")
 
     def _paid(self, claimed: ClaimedMessage) -> str | None:
@@ -103,6 +109,8 @@ class Handlers:
         return self._complete(claimed, "interval requested")
 
     def _shipped(self, claimed: ClaimedMessage) -> str | None:
+        """The primary documents (УПД, or ТОРГ-12 + счёт-фактура + act) go to the cabinet."""
+        self._documents.issue_shipping_documents(claimed.message.aggregate_id)
         order = self._order(claimed)
         self._mail.shipped(order, self._recipients(order))
         return self._complete(claimed, "shipment mailed")

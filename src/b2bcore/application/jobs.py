@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 import attrs
 
@@ -44,6 +44,13 @@ class Jobs:
     def __init__(self, services: Services) -> None:
         self._s = services
         self._steps = OrderSteps(services)
+        self._settled: set[tuple[str, str]] = set()
+        """(payment id, invoice number) of payments the last poll found booked or moot.
+        Accounting reports every payment of the lookback window on each poll; without
+        this, each poll would load one order per payment of the last weeks."""
+        self._due: dict[str, date] = {}
+        """Due dates of invoiced orders seen: fixed while an order stays invoiced, so an
+        order is loaded again only once its invoice may have expired."""
 
     def run(self, report: RunReport) -> None:
         """Payments first: an invoice paid in time must not be expired by the same pass."""
@@ -65,11 +72,19 @@ class Jobs:
             log.warning("payment polling refused: %s", exc)
             report.failed += 1
             return False
+        settled: set[tuple[str, str]] = set()
         for payment in payments:
+            key = (payment.payment_id, payment.invoice_number)
+            if key in self._settled:
+                settled.add(key)
+                continue
             try:
                 with self._s.uow() as uow:
                     order = uow.orders.find_by_invoice(payment.invoice_number)
-                    if order is None or order.status is S.CANCELLED:
+                    if order is None:
+                        continue  # the invoice's order may not be committed yet: look again
+                    if order.status is S.CANCELLED:
+                        settled.add(key)
                         continue
                     was_paid = order.status is S.PAID
                     if not order.record_payment(
@@ -78,14 +93,17 @@ class Jobs:
                         amount=payment.amount,
                         received_at=payment.received_at,
                     ):
+                        settled.add(key)
                         continue
                     uow.commit()
             except Conflict:
                 report.deferred += 1  # booked on the next poll: payment ids make it idempotent
                 continue
+            settled.add(key)
             report.count("payment booked")
             if order.status is S.PAID and not was_paid:
                 report.count("paid")
+        self._settled = settled  # payments past the lookback are forgotten
         return True
 
     def expire_invoices(self, report: RunReport) -> None:
@@ -93,10 +111,15 @@ class Jobs:
         today = self._s.clock.now().date()
         with self._s.uow() as uow:
             invoiced = list(uow.orders.ids_in_status([S.INVOICED]))
+        self._due = {i: self._due[i] for i in invoiced if i in self._due}
         for order_id in invoiced:
+            if order_id in self._due and today <= self._due[order_id]:
+                continue
             try:
                 with self._s.uow() as uow:
                     order = uow.orders.get(order_id)
+                    if order.status is S.INVOICED and order.invoice is not None:
+                        self._due[order_id] = order.invoice.due_date
                     if not order.is_invoice_expired(today):
                         continue
                     order.expire_invoice(SYSTEM, self._s.clock.now())

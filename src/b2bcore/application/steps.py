@@ -63,16 +63,31 @@ class OrderSteps:
                 self._undo_if_cancelled(order_id, undo)
             raise
 
-    def _step_for(self, uow: UnitOfWork, order: Order, now: datetime) -> StepResult:
+    @staticmethod
+    def due(order: Order) -> str | None:
+        """The step the order's state calls for, by the name a manager sees; None if none
+        is, or a failed one waits for the manager."""
         if order.failure is not None:
             return None
         if order.status is S.PLACED and order.route is Route.AUTOMATIC:
-            return self._reserve(uow, order, now)
+            return "reserve"
         if order.status is S.RESERVED:
-            return self._invoice(uow, order, now)
+            return "invoice"
         if order.status is S.SCHEDULED:
-            return self._request_transport(order, now)
+            return "transport"
         if order.status is S.CANCELLED and order.follow_up_pending:
+            return "cancellation"
+        return None
+
+    def _step_for(self, uow: UnitOfWork, order: Order, now: datetime) -> StepResult:
+        step = self.due(order)
+        if step == "reserve":
+            return self._reserve(uow, order, now)
+        if step == "invoice":
+            return self._invoice(uow, order, now)
+        if step == "transport":
+            return self._request_transport(order, now)
+        if step == "cancellation":
             return self._follow_up_cancellation(order)
         return None
 

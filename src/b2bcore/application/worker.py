@@ -30,6 +30,7 @@ from b2bcore.application.context import Services
 from b2bcore.application.discounts import Discounts
 from b2bcore.application.handlers import Handlers
 from b2bcore.application.jobs import Jobs, RunReport
+from b2bcore.application.steps import OrderSteps
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import Conflict, DomainError, Unavailable
 from b2bcore.ports import ClaimedMessage
@@ -174,20 +175,28 @@ class Worker:
 
     def _backoff(self, attempts: int) -> timedelta:
         """Exponential in the attempts, capped, with up to one initial step of jitter."""
-        base = self.settings.backoff_initial * (2 ** max(attempts - 1, 0))
+        # In whole microseconds (ints do not overflow): initial * 2**44 is already more
+        # than a timedelta holds, and a generous max_attempts gets there.
+        step = timedelta(microseconds=1)
+        initial, cap = self.settings.backoff_initial // step, self.settings.backoff_max // step
+        capped = timedelta(microseconds=min(initial * 2 ** max(attempts - 1, 0), cap))
         jitter = self.settings.backoff_initial * self._random.random()
-        capped: timedelta = min(base, self.settings.backoff_max)
         return capped + jitter
 
     def _give_up(self, claimed: ClaimedMessage, exc: DomainError) -> None:
-        """Park the order in the manager's queue (for an order step) and bury the message."""
+        """Park the order in the manager's queue (for an order step) and bury the message.
+
+        Only while the failed step is still the one due: a worker whose lease ran out
+        while it waited may find the order already moved on by the worker that took the
+        message over, and must not park it at a step that is done.
+        """
         step = self._handlers.step_of(claimed)
         now = self._s.clock.now()
         if step is not None:
             try:
                 with self._s.uow() as uow:
                     order = uow.orders.get(claimed.message.aggregate_id)
-                    if not order.status.is_terminal:
+                    if OrderSteps.due(order) == step and not order.status.is_terminal:
                         order.fail_step(SYSTEM, now, step, str(exc))
                         uow.commit()
             except DomainError as park_error:

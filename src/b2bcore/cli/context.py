@@ -6,11 +6,14 @@ from pathlib import Path
 
 import attrs
 
+from b2bcore.adapters.dadata import CompanyDirectory
 from b2bcore.adapters.persistence.sql import migrate
 from b2bcore.application import B2B
 from b2bcore.bootstrap import bootstrap
 from b2bcore.config import DEFAULT_DATABASE_URL, Config
 from b2bcore.domain.errors import InvariantViolation
+from b2bcore.ports import CompanyLookup
+from b2bcore.systems import company_lookup_from
 
 
 @attrs.define
@@ -18,6 +21,7 @@ class CliContext:
     config_path: Path | None = None
     _config: Config | None = None
     _app: B2B | None = None
+    _company_lookup: CompanyLookup | None = None
 
     @property
     def config(self) -> Config:
@@ -49,6 +53,21 @@ class CliContext:
                 )
             self._app = bootstrap(self.config)
         return self._app
+
+    @property
+    def company_lookup(self) -> CompanyLookup:
+        """The application's lookup if one is built, else the configured one (no
+        database needed), else the demo company directory."""
+        if self._app is not None:
+            return self._app.services.company_lookup
+        if self._company_lookup is None:
+            configured = company_lookup_from(self.config)
+            self._company_lookup = configured or CompanyDirectory.demo()
+        return self._company_lookup
+
+    @property
+    def uses_simulated_lookup(self) -> bool:
+        return isinstance(self.company_lookup, CompanyDirectory)
 
     @classmethod
     def with_app(cls, app: B2B, config: Config | None = None) -> CliContext:

@@ -8,12 +8,15 @@ from typing import IO, Any
 
 import click
 
+from b2bcore.cli.check import check
+from b2bcore.cli.company import company
 from b2bcore.cli.context import CliContext
 from b2bcore.cli.db import db
 from b2bcore.cli.demo import demo
 from b2bcore.cli.discounts import discounts
 from b2bcore.cli.imports import import_group
 from b2bcore.cli.queue import queue
+from b2bcore.cli.report import report
 from b2bcore.cli.worker import worker
 from b2bcore.domain.errors import DomainError
 from b2bcore.i18n import describe_error, translate
@@ -58,6 +61,9 @@ main.add_command(import_group)
 main.add_command(discounts)
 main.add_command(worker)
 main.add_command(queue)
+main.add_command(report)
+main.add_command(check)
+main.add_command(company)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,7 +84,13 @@ def timeline(order: Order, locale: str = DEFAULT_LOCALE, tz: tzinfo = MOSCOW) ->
         lines.append(f"  {t.at.astimezone(tz):%d.%m.%Y %H:%M}  {actor:<10} {move}{why}")
     for doc in order.documents:
         lines.append(
-            "  " + translate("document {kind} {number}", locale, kind=doc.kind, number=doc.number)
+            "  "
+            + translate(
+                "document {kind} {number}",
+                locale,
+                kind=translate(f"document:{doc.kind}", locale),
+                number=doc.number,
+            )
         )
     return lines
 

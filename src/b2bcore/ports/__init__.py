@@ -4,6 +4,7 @@ from b2bcore.ports.accounting import Accounting, IncomingPayment, InvoiceRecord
 from b2bcore.ports.clock import Clock
 from b2bcore.ports.company_lookup import BankInfo, CompanyLookup
 from b2bcore.ports.document_storage import DocumentStorage
+from b2bcore.ports.documents import DocumentRenderer
 from b2bcore.ports.edms import Contract, DocumentManagement
 from b2bcore.ports.erp import (
     Erp,
@@ -22,6 +23,8 @@ from b2bcore.ports.outbox import (
     OutboxQueue,
     OutboxRepository,
 )
+from b2bcore.ports.probe import Probe, ProbeResult, ProbeStatus
+from b2bcore.ports.reports import CellKind, ReportColumn, ReportWriter
 from b2bcore.ports.repositories import (
     ClientRepository,
     ContractPriceRepository,
@@ -29,6 +32,8 @@ from b2bcore.ports.repositories import (
     OrderFilter,
     OrderRepository,
     ProductRepository,
+    ReportFilter,
+    ReportRow,
     TaskRepository,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -38,6 +43,7 @@ __all__ = [
     "Accounting",
     "Attachment",
     "BankInfo",
+    "CellKind",
     "ClaimedMessage",
     "ClientRepository",
     "Clock",
@@ -46,6 +52,7 @@ __all__ = [
     "ContractPriceRepository",
     "DeadMessage",
     "DocumentManagement",
+    "DocumentRenderer",
     "DocumentStorage",
     "EmailMessage",
     "Erp",
@@ -59,7 +66,14 @@ __all__ = [
     "OutboxMessage",
     "OutboxQueue",
     "OutboxRepository",
+    "Probe",
+    "ProbeResult",
+    "ProbeStatus",
     "ProductRepository",
+    "ReportColumn",
+    "ReportFilter",
+    "ReportRow",
+    "ReportWriter",
     "ReservationLine",
     "ReservationResult",
     "ShipmentState",

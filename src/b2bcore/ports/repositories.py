@@ -7,7 +7,7 @@ until :meth:`UnitOfWork.commit`; leaving the ``with`` block without it rolls bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -17,6 +17,7 @@ import attrs
 
 from b2bcore.domain.client import CorporateClient, Manager
 from b2bcore.domain.events import DomainEvent
+from b2bcore.domain.money import VatRate
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask
@@ -34,6 +35,38 @@ class OrderFilter:
     placed_to: date | None = None
     limit: int = 100
     offset: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class ReportFilter:
+    """Which orders a report covers: one client, optionally some of its companies, the
+    statuses (``None``: any) and the days they were placed on (UTC, both inclusive)."""
+
+    client_id: str
+    company_ids: frozenset[str] | None = None
+    statuses: frozenset[OrderStatus] | None = None
+    placed_from: date | None = None
+    placed_to: date | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReportRow:
+    """One order line of a report, with its order's number, date, status and company."""
+
+    order_id: str
+    order_number: str
+    placed_at: datetime
+    status: OrderStatus
+    company_id: str
+    position: int
+    sku: str
+    name: str
+    unit: str
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    vat_rate: VatRate
+    vat: Decimal
 
 
 class ClientRepository(Protocol):
@@ -84,6 +117,15 @@ class OrderRepository(Protocol):
 
     def paid_volumes(self, start: date, end: date) -> Mapping[str, Decimal]:
         """The same for every client at once (clients with no volume may be absent)."""
+        ...
+
+    def report_rows(self, criteria: ReportFilter) -> Iterator[ReportRow]:
+        """Every line of the committed orders that match, by time placed and number, lines in
+        their order; streamed, so a million lines take no more memory than a few."""
+        ...
+
+    def report_size(self, criteria: ReportFilter) -> int:
+        """How many rows :meth:`report_rows` would give (for a progress bar)."""
         ...
 
 

@@ -1,10 +1,11 @@
 """DaData response objects → domain values, shared by the simulator and the HTTP adapter.
 
-Pure functions over parsed JSON, so the real adapter (later) and the in-memory
+Pure functions over parsed JSON, so the HTTP adapter and the in-memory
 directory read DaData's shape the same way. A response that does not fit is a
 refusal by the other side, not a bug in ours: every problem raises
 :class:`~b2bcore.domain.errors.Rejected` with ``system="dadata"`` and the JSON
-path of the bad field in ``params["field"]``.
+path of the bad field in ``params["field"]`` and what is wrong with it in
+``params["problem"]``.
 
 Strict where a wrong guess would hurt (``inn``, ``type``, ``state.status``: a
 missing status must not read as "active"), lenient where DaData itself leaves
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 
 def _refuse(field: str, problem: str) -> Rejected:
-    return Rejected(SYSTEM, f"{field}: {problem}", field=field)
+    return Rejected(SYSTEM, f"{field}: {problem}", field=field, problem=problem)
 
 
 def _get(data: Mapping[str, Any], path: str) -> object:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import ClassVar, Generic, Protocol, Self, TypeVar
@@ -45,6 +45,8 @@ from b2bcore.ports.repositories import (
     OrderFilter,
     OrderRepository,
     ProductRepository,
+    ReportFilter,
+    ReportRow,
     TaskRepository,
     UnitOfWork,
 )
@@ -306,6 +308,49 @@ class InMemoryOrderRepository(_AggregateRepository[Order]):
                     order.totals.goods_gross
                 )
         return volumes
+
+    def report_rows(self, criteria: ReportFilter) -> Iterator[ReportRow]:
+        """Committed orders only, as the SQL store reads them."""
+        with self._db.lock:
+            chosen = [order for order in self._table.values() if _in_report(order, criteria)]
+        for order in sorted(chosen, key=lambda o: (o.placed_at, o.number)):
+            yield from _report_rows(order)
+
+    def report_size(self, criteria: ReportFilter) -> int:
+        with self._db.lock:
+            stored = list(self._table.values())
+        return sum(len(order.lines) for order in stored if _in_report(order, criteria))
+
+
+def _in_report(order: Order, criteria: ReportFilter) -> bool:
+    placed_on = order.placed_at.astimezone(UTC).date()
+    return (
+        order.client_id == criteria.client_id
+        and (criteria.company_ids is None or order.company_id in criteria.company_ids)
+        and (criteria.statuses is None or order.status in criteria.statuses)
+        and (criteria.placed_from is None or placed_on >= criteria.placed_from)
+        and (criteria.placed_to is None or placed_on <= criteria.placed_to)
+    )
+
+
+def _report_rows(order: Order) -> Iterator[ReportRow]:
+    for position, line in enumerate(order.lines):
+        yield ReportRow(
+            order_id=order.id,
+            order_number=order.number,
+            placed_at=order.placed_at,
+            status=order.status,
+            company_id=order.company_id,
+            position=position,
+            sku=line.sku,
+            name=line.name,
+            unit=line.unit,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            gross=line.gross,
+            vat_rate=line.vat_rate,
+            vat=line.vat,
+        )
 
 
 class InMemoryTaskRepository(_AggregateRepository[ManagerTask]):

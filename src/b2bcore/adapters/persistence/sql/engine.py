@@ -20,9 +20,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["create_engine_from_url", "normalize_url", "write_transaction"]
+__all__ = [
+    "create_engine_from_url",
+    "json_dumps",
+    "normalize_url",
+    "reading_connection",
+    "write_transaction",
+]
 
 BUSY_TIMEOUT_MS = 30_000
+AUTOCOMMIT = "AUTOCOMMIT"
 _BEGIN_OPTION = "b2bcore_begin"  # an execution option: "DEFERRED" or "IMMEDIATE" (SQLite)
 
 
@@ -53,7 +60,7 @@ def normalize_url(url: str | URL) -> URL:
 def create_engine_from_url(url: str | URL, **options: Any) -> Engine:
     """An engine for ``url``, configured as b2bcore needs; ``options`` go to SQLAlchemy."""
     parsed = normalize_url(url)
-    options.setdefault("json_serializer", _json_dumps)
+    options.setdefault("json_serializer", json_dumps)
     if parsed.get_backend_name() == "sqlite":
         assert parsed.database is not None  # normalize_url refused the rest
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -70,17 +77,39 @@ def write_transaction(connection: Connection) -> Iterator[Connection]:
     """A transaction that writes: committed at the end of the block, rolled back on error.
 
     On SQLite it begins IMMEDIATE, waiting (up to the busy timeout) for the write
-    lock before anything is read, so two writers queue instead of deadlocking.
+    lock before anything is read, so two writers queue instead of deadlocking. A
+    connection from :func:`reading_connection` leaves autocommit for the block.
     """
+    reads_autocommit = connection.get_execution_options().get("isolation_level") == AUTOCOMMIT
+    if reads_autocommit:
+        connection.execution_options(isolation_level=connection.default_isolation_level)
     connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     try:
         with connection.begin():
             yield connection
     finally:
         connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+        if reads_autocommit:
+            connection.execution_options(isolation_level=AUTOCOMMIT)
 
 
-def _json_dumps(value: object) -> str:
+def reading_connection(engine: Engine) -> Connection:
+    """A connection whose single-statement reads need no transaction of their own making.
+
+    On PostgreSQL it runs in autocommit: a lone SELECT is then its own transaction,
+    one round trip instead of three (BEGIN, SELECT, ROLLBACK), with the same READ
+    COMMITTED view. :func:`write_transaction` switches it back for the writes.
+    SQLite's BEGIN and ROLLBACK are calls inside the process, not round trips, so
+    its connections stay as they are.
+    """
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level=AUTOCOMMIT)
+    return connection
+
+
+def json_dumps(value: object) -> str:
+    """JSON as the engines write it into JSON columns: compact, non-ASCII kept."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
-from b2bcore.adapters.persistence.sql.engine import write_transaction
+from b2bcore.adapters.persistence.sql.engine import reading_connection, write_transaction
 from b2bcore.adapters.persistence.sql.tables import number_sequences
 from b2bcore.domain.errors import InvalidValue
 
@@ -33,6 +33,11 @@ class SqlNumberSequence:
     def next_value(self, series: str, year: int) -> int:
         if not series.strip():
             raise InvalidValue("series", "must not be empty", series)
+        values = {"series": series, "year": year}
+        if self._engine.dialect.name == "postgresql":
+            # One statement is atomic by itself: autocommit spares the BEGIN and COMMIT.
+            with reading_connection(self._engine) as connection:
+                return int(connection.execute(self._next, values).scalar_one())
         with self._engine.connect() as connection, write_transaction(connection):
-            value = connection.execute(self._next, {"series": series, "year": year}).scalar_one()
+            value = connection.execute(self._next, values).scalar_one()
         return int(value)

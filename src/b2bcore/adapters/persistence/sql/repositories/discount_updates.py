@@ -1,27 +1,46 @@
 """Discounts of many clients set at once, without loading them: a few statements per
-batch instead of a read and a write per client.
+batch of clients instead of a read and a write per client.
 
-Each batch is one versioned ``UPDATE`` (PostgreSQL: joined to ``unnest`` of three
-arrays, so the statement is compiled once whatever the batch size; SQLite: an
-``executemany``, cheap in-process) and one bulk ``INSERT`` of the batch's
-``DiscountChanged`` outbox rows. A row that did not match its version means
-someone else committed a change of that client: ``Conflict``, and the commit's
-transaction is rolled back with everything else in it.
+Each batch is one versioned ``UPDATE`` and one bulk ``INSERT`` of the batch's
+``DiscountChanged`` outbox rows (:func:`message_from_event`, as the unit of work
+makes them). On PostgreSQL both statements read their rows from one JSON text
+(``json_to_recordset``) -- the update returns the ids it matched -- so each is
+one statement, compiled once, whatever the batch size, instead of one per row.
+On SQLite, whose commit already holds the database's write lock, the versions
+are checked with one SELECT and the rows updated by an ``executemany``.
+A client not at the version read means someone else committed a change of it:
+``Conflict``, and the commit's transaction rolls back with everything else in it.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, Integer, String, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    JSON,
+    TIMESTAMP,
+    ColumnClause,
+    Connection,
+    Integer,
+    String,
+    TableValuedAlias,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from b2bcore.adapters.persistence.messages import message_from_event
+from b2bcore.adapters.persistence.sql.engine import json_dumps
 from b2bcore.adapters.persistence.sql.integrity import execute
 from b2bcore.adapters.persistence.sql.tables import clients, outbox
 from b2bcore.adapters.persistence.sql.types import Percent
@@ -44,20 +63,43 @@ class DiscountChange:
     now: datetime
 
 
-_unnested = (
-    func.unnest(
-        bindparam("ids", type_=ARRAY(String)),
-        bindparam("versions", type_=ARRAY(Integer)),
-        bindparam("discounts", type_=ARRAY(Percent)),
+def _recordset(name: str, *columns: ColumnClause[Any]) -> TableValuedAlias:
+    """``json_to_recordset(:name)``: rows sent as one JSON text, which the driver passes
+    as it is -- no per-value quoting, unlike an array of strings."""
+    return (
+        func.json_to_recordset(cast(bindparam(name, type_=Text), JSON))
+        .table_valued(*columns)
+        .render_derived(name=name, with_types=True)
     )
-    .table_valued("id", "version", "discount")
-    .render_derived(name="changes")
+
+
+_changes = _recordset(
+    "changes", column("id", String), column("version", Integer), column("discount", Integer)
 )
-_UPDATE_UNNESTED = (
+_UPDATE_RECORDSET = (
     update(clients)
-    .where(clients.c.id == _unnested.c.id, clients.c.version == _unnested.c.version)
-    .values(discount_percent=_unnested.c.discount, version=clients.c.version + 1)
+    .where(clients.c.id == _changes.c.id, clients.c.version == _changes.c.version)
+    .values(discount_percent=_changes.c.discount, version=clients.c.version + 1)
     .returning(clients.c.id)
+)
+_messages = _recordset(
+    "messages",
+    column("id", String),
+    column("topic", String),
+    column("aggregate_id", String),
+    column("payload", JSON),
+    column("created_at", TIMESTAMP(timezone=True)),
+)
+_INSERT_RECORDSET = insert(outbox).from_select(
+    ["id", "topic", "aggregate_id", "payload", "created_at", "available_at"],
+    select(
+        _messages.c.id,
+        _messages.c.topic,
+        _messages.c.aggregate_id,
+        _messages.c.payload,
+        _messages.c.created_at,
+        _messages.c.created_at,
+    ),
 )
 _UPDATE_ONE = (
     update(clients)
@@ -74,19 +116,23 @@ def write(connection: Connection, changes: Iterable[DiscountChange]) -> None:
             raise Conflict(
                 f"client {moved} was changed by someone else; reload and try again", id=moved
             )
-        rows = [_outbox_row(message_from_event(_event(change))) for change in batch]
-        execute(connection, insert(outbox), outbox, {}, rows)
+        _insert_messages(connection, [message_from_event(_event(change)) for change in batch])
 
 
 def _update(connection: Connection, batch: Sequence[DiscountChange]) -> str | None:
     """Update the batch's rows; the first client no longer at the version read, if any."""
     if connection.dialect.name == "postgresql":
-        arrays = {
-            "ids": [change.client_id for change in batch],
-            "versions": [change.version for change in batch],
-            "discounts": [change.new for change in batch],
-        }
-        updated = set(connection.execute(_UPDATE_UNNESTED, arrays).scalars())
+        percent_type = Percent()
+        rows: list[dict[str, object]] = [
+            {
+                "id": change.client_id,
+                "version": change.version,
+                "discount": percent_type.process_bind_param(change.new, connection.dialect),
+            }
+            for change in batch
+        ]
+        found = connection.execute(_UPDATE_RECORDSET, {"changes": json_dumps(rows)})
+        updated = set(found.scalars())
         return next((c.client_id for c in batch if c.client_id not in updated), None)
     # SQLite: the commit holds the database's write lock (BEGIN IMMEDIATE), so the
     # versions checked here cannot move before the UPDATEs run.
@@ -102,6 +148,23 @@ def _update(connection: Connection, batch: Sequence[DiscountChange]) -> str | No
         ]
         connection.execute(_UPDATE_ONE, rows)
     return moved
+
+
+def _insert_messages(connection: Connection, messages: Sequence[OutboxMessage]) -> None:
+    if connection.dialect.name == "postgresql":
+        records = [
+            {
+                "id": message.id,
+                "topic": message.topic,
+                "aggregate_id": message.aggregate_id,
+                "payload": dict(message.payload),
+                "created_at": message.created_at.astimezone(UTC).isoformat(),
+            }
+            for message in messages
+        ]
+        execute(connection, _INSERT_RECORDSET, outbox, {}, {"messages": json_dumps(records)})
+    else:
+        execute(connection, insert(outbox), outbox, {}, [_outbox_row(m) for m in messages])
 
 
 def _event(change: DiscountChange) -> DiscountChanged:

@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Executable, Row, RowMapping
 
+from b2bcore.adapters.persistence.sql.engine import reading_connection
+
 
 class Participant(Protocol):
     """A repository's part in a commit."""
@@ -36,7 +38,7 @@ class Link:
 
     def connection(self) -> Connection:
         if self._connection is None or self._connection.closed:
-            self._connection = self._engine.connect()
+            self._connection = reading_connection(self._engine)
         return self._connection
 
     def rows(self, statement: Executable) -> Sequence[RowMapping]:
