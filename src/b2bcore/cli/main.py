@@ -17,6 +17,7 @@ from b2bcore.cli.discounts import discounts
 from b2bcore.cli.imports import import_group
 from b2bcore.cli.queue import queue
 from b2bcore.cli.report import report
+from b2bcore.cli.serve import serve
 from b2bcore.cli.worker import worker
 from b2bcore.domain.errors import DomainError
 from b2bcore.i18n import describe_error, translate
@@ -64,6 +65,7 @@ main.add_command(queue)
 main.add_command(report)
 main.add_command(check)
 main.add_command(company)
+main.add_command(serve)
 
 
 if __name__ == "__main__":  # pragma: no cover
