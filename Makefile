@@ -39,5 +39,9 @@ pytest: setup
 
 test: lint typecheck layers pytest
 
+# Benchmarks with figures and ratios (docs/performance.md); never part of `make test`.
+bench: setup
+	$(VENV)/bin/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache .hypothesis
