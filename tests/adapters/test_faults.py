@@ -14,6 +14,7 @@ from b2bcore.adapters.faults import (
     FlakyAccounting,
     FlakyCompanyLookup,
     FlakyDocumentManagement,
+    FlakyDocumentStorage,
     FlakyErp,
     FlakyMailer,
     RandomFaults,
@@ -165,7 +166,7 @@ def test_rate_outside_zero_to_one_is_refused(rate: float) -> None:
         RandomFaults(rate=rate)
 
 
-@pytest.mark.parametrize("system", ["sap", "1c", "smtp", "dadata", "edms"])
+@pytest.mark.parametrize("system", ["sap", "1c", "smtp", "dadata", "edms", "storage"])
 def test_every_port_wrapper_fails_as_its_system(system: str) -> None:
     """Each wrapper raises Unavailable in the name of the system it stands for."""
     world = in_memory_world(now=SHOP_NOW)
@@ -178,6 +179,9 @@ def test_every_port_wrapper_fails_as_its_system(system: str) -> None:
         "dadata": lambda: FlakyCompanyLookup(world.companies, faults).find_bank(Bik(SBERBANK_BIK)),
         "edms": lambda: FlakyDocumentManagement(world.edms, faults).register_counterparty(
             key="k", requisites=requisites
+        ),
+        "storage": lambda: FlakyDocumentStorage(world.documents, faults).put(
+            name="a.pdf", content_type="application/pdf", data=b"%PDF-1.7"
         ),
     }
     with pytest.raises(Unavailable) as caught:

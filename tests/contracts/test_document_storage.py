@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from b2bcore.adapters.faults import FlakyDocumentStorage, RandomFaults
 from b2bcore.adapters.files import InMemoryDocumentStorage, LocalDocumentStorage, StoredDocument
 from b2bcore.domain.errors import NotFound, Unavailable
 from b2bcore.ports.document_storage import DocumentStorage
@@ -137,3 +138,12 @@ class TestLocalDocumentStorage(DocumentStorageContract):
         store = LocalDocumentStorage(blocker / "below-a-file")
         with pytest.raises(Unavailable):
             store.put(name="a.pdf", content_type="application/pdf", data=PDF)
+
+
+class TestFlakyDocumentStorage(DocumentStorageContract):
+    """The random-fault wrapper keeps the contract once its faults are switched off."""
+
+    def make_adapter(self) -> DocumentStorage:
+        faults = RandomFaults(rate=1.0, seed=0)
+        faults.switch_off()  # at rate 1 every call would fail if it did not work
+        return FlakyDocumentStorage(InMemoryDocumentStorage(), faults)

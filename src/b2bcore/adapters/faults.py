@@ -33,6 +33,7 @@ from b2bcore.domain.identifiers import Bik, Inn, Kpp
 from b2bcore.domain.order import DeliveryInterval
 from b2bcore.ports.accounting import Accounting, IncomingPayment, InvoiceRecord
 from b2bcore.ports.company_lookup import BankInfo, CompanyLookup
+from b2bcore.ports.document_storage import DocumentStorage
 from b2bcore.ports.edms import Contract, DocumentManagement
 from b2bcore.ports.erp import Erp, ReservationLine, ReservationResult, ShipmentStatus
 from b2bcore.ports.mail import EmailMessage, Mailer
@@ -308,3 +309,22 @@ class FlakyDocumentManagement:
         return self.faults.call(
             self.system, "contract_for", lambda: self.edms.contract_for(counterparty_id)
         )
+
+
+@attrs.frozen
+class FlakyDocumentStorage:
+    """A :class:`~b2bcore.ports.document_storage.DocumentStorage` failing at random."""
+
+    storage: DocumentStorage
+    faults: RandomFaults
+    system: str = "storage"
+
+    def put(self, *, name: str, content_type: str, data: bytes) -> str:
+        return self.faults.call(
+            self.system,
+            "put",
+            lambda: self.storage.put(name=name, content_type=content_type, data=data),
+        )
+
+    def get(self, key: str) -> bytes:
+        return self.faults.call(self.system, "get", lambda: self.storage.get(key))

@@ -89,7 +89,9 @@ def write_transaction(connection: Connection) -> Iterator[Connection]:
             yield connection
     finally:
         connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
-        if reads_autocommit:
+        # A connection lost mid-commit reconnects on its next use, in a plain
+        # transaction: correct, only a round trip or two slower.
+        if reads_autocommit and not connection.invalidated:
             connection.execution_options(isolation_level=AUTOCOMMIT)
 
 
