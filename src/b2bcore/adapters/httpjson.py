@@ -286,3 +286,34 @@ def _json_type(value: object) -> str:
 
 def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
+
+
+def send_limited(
+    client: httpx.Client, request: httpx.Request, *, system: str, what: str, max_bytes: int
+) -> tuple[httpx.Response, bytes]:
+    """Send and read at most ``max_bytes`` of the body (OData adapters): transport
+    errors become ``Unavailable``, an oversized body ``Rejected``, naming ``system``."""
+    try:
+        response = client.send(request, stream=True)
+    except httpx.TimeoutException as exc:
+        raise Unavailable(system, f"{what}: timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise Unavailable(system, f"{what}: {type(exc).__name__}: {exc}") from exc
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise Rejected(system, f"{what}: response of {declared} bytes exceeds {max_bytes}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise Rejected(system, f"{what}: response exceeds {max_bytes} bytes")
+            chunks.append(chunk)
+    except httpx.TimeoutException as exc:
+        raise Unavailable(system, f"{what}: timed out reading the response") from exc
+    except httpx.TransportError as exc:
+        raise Unavailable(system, f"{what}: response cut off ({type(exc).__name__})") from exc
+    finally:
+        response.close()
+    return response, b"".join(chunks)

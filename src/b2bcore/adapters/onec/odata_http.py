@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 import stamina
 
+from b2bcore.adapters.httpjson import send_limited
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.probe import CREDENTIALS
 
@@ -185,31 +186,9 @@ class OnecHttp:
             ) from None
 
     def _send(self, request: httpx.Request, what: str) -> tuple[httpx.Response, bytes]:
-        try:
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise Unavailable(SYSTEM, f"{what}: timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise Unavailable(SYSTEM, f"{what}: {type(exc).__name__}: {exc}") from exc
-        limit = self._max_bytes
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise Rejected(SYSTEM, f"{what}: response of {declared} bytes exceeds {limit}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise Rejected(SYSTEM, f"{what}: response exceeds {limit} bytes")
-                chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise Unavailable(SYSTEM, f"{what}: timed out reading the response") from exc
-        except httpx.TransportError as exc:
-            raise Unavailable(SYSTEM, f"{what}: response cut off ({type(exc).__name__})") from exc
-        finally:
-            response.close()
-        return response, b"".join(chunks)
+        return send_limited(
+            self._client, request, system=SYSTEM, what=what, max_bytes=self._max_bytes
+        )
 
 
 def collection(data: Any, what: str) -> list[Any]:

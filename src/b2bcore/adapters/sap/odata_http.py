@@ -28,6 +28,7 @@ from urllib.parse import quote
 import httpx
 import stamina
 
+from b2bcore.adapters.httpjson import send_limited
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.probe import CREDENTIALS
 
@@ -220,41 +221,13 @@ class SapHttp:
     ) -> tuple[httpx.Response, bytes]:
         merged = {"Accept": "application/json", **(headers or {})}
         request = self._client.build_request(method, url, headers=merged, content=content)
-        return send_limited(self._client, request, what=what, max_bytes=self._max_bytes)
+        return send_limited(
+            self._client, request, system=SYSTEM, what=what, max_bytes=self._max_bytes
+        )
 
 
 class _CsrfRequired(Exception):
     """SAP answered 403 with ``X-CSRF-Token: Required``."""
-
-
-def send_limited(
-    client: httpx.Client, request: httpx.Request, *, what: str, max_bytes: int
-) -> tuple[httpx.Response, bytes]:
-    """Send and read at most ``max_bytes`` of the body; transport errors become Unavailable."""
-    try:
-        response = client.send(request, stream=True)
-    except httpx.TimeoutException as exc:
-        raise Unavailable(SYSTEM, f"{what}: timed out ({type(exc).__name__})") from exc
-    except httpx.TransportError as exc:
-        raise Unavailable(SYSTEM, f"{what}: {type(exc).__name__}: {exc}") from exc
-    try:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise Rejected(SYSTEM, f"{what}: response of {declared} bytes exceeds {max_bytes}")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise Rejected(SYSTEM, f"{what}: response exceeds {max_bytes} bytes")
-            chunks.append(chunk)
-    except httpx.TimeoutException as exc:
-        raise Unavailable(SYSTEM, f"{what}: timed out reading the response") from exc
-    except httpx.TransportError as exc:
-        raise Unavailable(SYSTEM, f"{what}: response cut off ({type(exc).__name__})") from exc
-    finally:
-        response.close()
-    return response, b"".join(chunks)
 
 
 def check_status(response: httpx.Response, body: bytes, what: str) -> None:
