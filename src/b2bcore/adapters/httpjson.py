@@ -19,8 +19,10 @@ idempotency keys. Error details never contain the configured secrets.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -317,3 +319,31 @@ def send_limited(
     finally:
         response.close()
     return response, b"".join(chunks)
+
+
+_TAGS = re.compile(r"<[^>]*>|\s+")
+
+
+def snippet(body: bytes, limit: int = 120) -> str:
+    """The start of a body as one line of text, tags removed, for error messages."""
+    text = _TAGS.sub(" ", body[:4096].decode("utf-8", "replace")).strip()
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def parse_json(response: httpx.Response, body: bytes, *, system: str, what: str) -> Any:
+    """The JSON body with decimals kept exact; an HTML page or broken JSON is
+    ``Rejected`` naming ``system`` and what was wrong (OData adapters)."""
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        raise Rejected(
+            system,
+            f"{what}: expected JSON, got {content_type or 'no content type'}: {snippet(body)}",
+        )
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise Rejected(system, f"{what}: response is not valid JSON (not UTF-8)") from None
+    except json.JSONDecodeError as exc:
+        raise Rejected(
+            system, f"{what}: response is not valid JSON ({exc.msg} at byte {exc.pos})"
+        ) from None

@@ -15,7 +15,6 @@ adapter makes them idempotent and the worker retries the whole step.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -25,14 +24,13 @@ from urllib.parse import quote
 import httpx
 import stamina
 
-from b2bcore.adapters.httpjson import send_limited
+from b2bcore.adapters.httpjson import parse_json, send_limited, snippet
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.probe import CREDENTIALS
 
 SYSTEM = "1c"
 MAX_PAGES = 200
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
-_TAGS = re.compile(r"<[^>]*>|\s+")
 _SAFE = "$'(),:/*@!;"
 _PATH_SAFE = "/()'=,-_.~"
 
@@ -66,11 +64,6 @@ def dumps(body: Mapping[str, Any]) -> bytes:
     for token, number in numbers.items():
         text = text.replace(f'"{token}"', number)
     return text.encode("utf-8")
-
-
-def _snippet(body: bytes, limit: int = 120) -> str:
-    text = _TAGS.sub(" ", body[:4096].decode("utf-8", "replace")).strip()
-    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def _message(body: bytes) -> str:
@@ -161,7 +154,7 @@ class OnecHttp:
         response, body = self._send(request, what)
         status = response.status_code
         if status >= 300:
-            reason = _message(body) or _snippet(body) or response.reason_phrase
+            reason = _message(body) or snippet(body) or response.reason_phrase
             detail = f"{what}: HTTP {status}: {reason}"
             if status in _TRANSIENT:
                 raise Unavailable(SYSTEM, detail, status=status)
@@ -170,20 +163,7 @@ class OnecHttp:
             raise Rejected(SYSTEM, detail, status=status)
         if status == 204 or not body.strip():
             return None
-        content_type = response.headers.get("content-type", "")
-        if "json" not in content_type:
-            raise Rejected(
-                SYSTEM,
-                f"{what}: expected JSON, got {content_type or 'no content type'}: {_snippet(body)}",
-            )
-        try:
-            return json.loads(body, parse_float=Decimal)
-        except UnicodeDecodeError:
-            raise Rejected(SYSTEM, f"{what}: response is not valid JSON (not UTF-8)") from None
-        except json.JSONDecodeError as exc:
-            raise Rejected(
-                SYSTEM, f"{what}: response is not valid JSON ({exc.msg} at byte {exc.pos})"
-            ) from None
+        return parse_json(response, body, system=SYSTEM, what=what)
 
     def _send(self, request: httpx.Request, what: str) -> tuple[httpx.Response, bytes]:
         return send_limited(

@@ -29,7 +29,11 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 import attrs
 
 from b2bcore.adapters.persistence.memory_queue import Delivery
-from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
+from b2bcore.adapters.persistence.messages import (
+    EventCollector,
+    lost_claim,
+    message_from_event,
+)
 from b2bcore.domain.client import CorporateClient, Manager
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.events import DomainEvent
@@ -494,7 +498,7 @@ class InMemoryOutboxRepository:
         self._pending.clear()
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(EventCollector):
     """One transaction at a time over an :class:`InMemoryDatabase`."""
 
     # Typed as the ports, not the classes: the UnitOfWork protocol's attributes are settable.
@@ -563,21 +567,6 @@ class InMemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._begin()
-
-    def collect_events(self) -> list[DomainEvent]:
-        """Events of loaded and added aggregates, committed or not, oldest first; once each."""
-        events = [*self._committed_events, *self._take_events()]
-        self._committed_events.clear()
-        return sorted(events, key=lambda event: event.occurred_at)
-
-    def _take_events(self) -> list[DomainEvent]:
-        taken: list[DomainEvent] = []
-        clients, orders = self._event_sources
-        aggregates: list[CorporateClient | Order] = [*clients.seen(), *orders.seen()]
-        for aggregate in aggregates:
-            taken.extend(aggregate.events)
-            aggregate.events.clear()
-        return taken
 
 
 @attrs.frozen(eq=False)

@@ -4,14 +4,17 @@ and the one way they word a completion that came too late."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import cattrs
 
+from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import Conflict
 from b2bcore.domain.events import DomainEvent
+from b2bcore.domain.order import Order
 from b2bcore.ports.outbox import OutboxMessage
 
 _converter = cattrs.Converter()
@@ -49,6 +52,32 @@ def lost_claim(message_id: str, worker: str) -> Conflict:
         id=message_id,
         worker=worker,
     )
+
+
+class _Sources(Protocol):
+    def seen(self) -> Iterable[CorporateClient] | Iterable[Order]: ...
+
+
+class EventCollector:
+    """The domain events a unit of work's aggregates raised, for ``collect_events``;
+    shared by the in-memory and SQL units of work."""
+
+    _committed_events: list[DomainEvent]
+    _event_sources: tuple[_Sources, _Sources]
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Events of loaded and added aggregates, committed or not, oldest first; once each."""
+        events = [*self._committed_events, *self._take_events()]
+        self._committed_events.clear()
+        return sorted(events, key=lambda event: event.occurred_at)
+
+    def _take_events(self) -> list[DomainEvent]:
+        taken: list[DomainEvent] = []
+        for source in self._event_sources:
+            for aggregate in source.seen():
+                taken.extend(aggregate.events)
+                aggregate.events.clear()
+        return taken
 
 
 def _check_json_ready(value: object, where: str) -> None:

@@ -18,23 +18,20 @@ the worker retries the whole step. A write refused with ``403`` and
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import stamina
 
-from b2bcore.adapters.httpjson import send_limited
+from b2bcore.adapters.httpjson import parse_json, send_limited, snippet
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.probe import CREDENTIALS
 
 SYSTEM = "sap"
 TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
-_TAGS = re.compile(r"<[^>]*>|\s+")
 _SAFE = "$'(),:/*@!;"
 MAX_PAGES = 100
 
@@ -47,12 +44,6 @@ def query(params: Mapping[str, str]) -> str:
 def literal(value: str) -> str:
     """An OData string literal: ``'it''s'``."""
     return "'" + value.replace("'", "''") + "'"
-
-
-def snippet(body: bytes, limit: int = 120) -> str:
-    """The start of a body as one line of text, tags removed, for error messages."""
-    text = _TAGS.sub(" ", body[:4096].decode("utf-8", "replace")).strip()
-    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def odata_message(data: object) -> str:
@@ -208,7 +199,7 @@ class SapHttp:
         check_status(response, body, what)
         if response.status_code == 204 or not body.strip():
             return None
-        return parse_json(response, body, what)
+        return parse_json(response, body, system=SYSTEM, what=what)
 
     def _send(
         self,
@@ -245,24 +236,6 @@ def check_status(response: httpx.Response, body: bytes, what: str) -> None:
     if status in (401, 403):
         raise Rejected(SYSTEM, f"{detail} (login or rights refused)", reason=CREDENTIALS)
     raise Rejected(SYSTEM, detail, status=status)
-
-
-def parse_json(response: httpx.Response, body: bytes, what: str) -> Any:
-    """The JSON body (decimals kept exact); an HTML page or broken JSON is Rejected."""
-    content_type = response.headers.get("content-type", "")
-    if "json" not in content_type:
-        raise Rejected(
-            SYSTEM,
-            f"{what}: expected JSON, got {content_type or 'no content type'}: {snippet(body)}",
-        )
-    try:
-        return json.loads(body, parse_float=Decimal)
-    except UnicodeDecodeError:
-        raise Rejected(SYSTEM, f"{what}: response is not valid JSON (not UTF-8)") from None
-    except json.JSONDecodeError as exc:
-        raise Rejected(
-            SYSTEM, f"{what}: response is not valid JSON ({exc.msg} at byte {exc.pos})"
-        ) from None
 
 
 def _collection(data: Any, what: str) -> tuple[list[Any], str]:

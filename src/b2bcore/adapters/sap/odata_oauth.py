@@ -14,7 +14,8 @@ from collections.abc import Callable, Generator
 
 import httpx
 
-from b2bcore.adapters.sap.odata_http import SYSTEM, TRANSIENT, snippet
+from b2bcore.adapters.httpjson import snippet
+from b2bcore.adapters.sap.odata_http import SYSTEM, TRANSIENT
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports.probe import CREDENTIALS
 

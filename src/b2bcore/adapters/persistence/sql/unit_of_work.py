@@ -19,6 +19,7 @@ import attrs
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from b2bcore.adapters.persistence.messages import EventCollector
 from b2bcore.adapters.persistence.sql.engine import write_transaction
 from b2bcore.adapters.persistence.sql.integrity import busy_conflict
 from b2bcore.adapters.persistence.sql.repositories import (
@@ -32,9 +33,7 @@ from b2bcore.adapters.persistence.sql.repositories import (
     SqlProductRepository,
     SqlTaskRepository,
 )
-from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.events import DomainEvent
-from b2bcore.domain.order import Order
 from b2bcore.ports.outbox import OutboxRepository
 from b2bcore.ports.repositories import (
     ClientRepository,
@@ -47,7 +46,7 @@ from b2bcore.ports.repositories import (
 )
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(EventCollector):
     """One ``with`` block over a database; not shared between threads."""
 
     # Typed as the ports, not the classes: the UnitOfWork protocol's attributes are settable.
@@ -126,21 +125,6 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._begin()
-
-    def collect_events(self) -> list[DomainEvent]:
-        """Events of loaded and added aggregates, committed or not, oldest first; once each."""
-        events = [*self._committed_events, *self._take_events()]
-        self._committed_events.clear()
-        return sorted(events, key=lambda event: event.occurred_at)
-
-    def _take_events(self) -> list[DomainEvent]:
-        taken: list[DomainEvent] = []
-        clients, orders = self._event_sources
-        aggregates: list[CorporateClient | Order] = [*clients.seen(), *orders.seen()]
-        for aggregate in aggregates:
-            taken.extend(aggregate.events)
-            aggregate.events.clear()
-        return taken
 
 
 @attrs.frozen(eq=False)
