@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine with only python3 and make:
-#   make demo   -- set everything up and run the main job
+#   make demo   -- set everything up and run the main job (the demo shop, until Ctrl-C)
 #   make test   -- set everything up and run lint, types, layer contracts and the tests
 PYTHON ?= python3
 TOOLS := .tools
@@ -21,8 +21,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
+# The web app and its worker on a fresh SQLite file and the simulators, until Ctrl-C.
 demo: setup
-	$(VENV)/bin/b2b demo
+	$(VENV)/bin/b2b serve --demo
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 
-from benchmarks import discounts, documents, imports, intake
+from benchmarks import discounts, documents, imports, intake, pipeline, web
 from benchmarks.harness import Options, load_average, machine, postgres_server, print_table
 
 BENCHMARKS: dict[str, Callable[[Options], None]] = {
@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, Callable[[Options], None]] = {
     discounts.NAME: discounts.run,
     imports.NAME: imports.run,
     documents.NAME: documents.run,
+    pipeline.NAME: pipeline.run,
+    web.NAME: web.run,
 }
 
 

@@ -5,6 +5,7 @@ No timing is asserted: this only keeps ``make bench`` from rotting between runs.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,11 @@ def test_the_benchmarks_exit_cleanly(quick_run: subprocess.CompletedProcess[str]
         "Order intake (ordering.place), orders/s",
         "Discounts.recompute() vs the bare aggregate",
         "b2b import products (CLI in a subprocess)",
+        "Pipeline, placed to shipped",
+        pytest.param(
+            "Web latency (JSON API, uvicorn, SQLite",
+            marks=pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
+        ),
     ],
 )
 def test_each_benchmark_prints_its_figures(

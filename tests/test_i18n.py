@@ -1,16 +1,21 @@
-"""Every interface text the code uses has a Russian translation."""
+"""Every interface text the code and the templates use has a Russian translation, and the
+Russian and English catalogs list the same ids."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 from b2bcore.domain import ActorKind, OrderStatus, Route
-from b2bcore.i18n import has_translation, translate
+from b2bcore.i18n import LOCALES, has_translation, message_ids, translate
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "b2bcore"
+TEMPLATES = SRC / "web" / "templates"
+# _("literal") or _("literal", name=...) in a template; _("prefix:" ~ value) is dynamic.
+TEMPLATE_TEXT = re.compile(r"""\b_\(\s*(["'])((?:(?!\1).)+)\1\s*[,)]""")
 
 
 def _message_ids() -> set[str]:
@@ -25,6 +30,8 @@ def _message_ids() -> set[str]:
             is_text = isinstance(first, ast.Constant) and isinstance(first.value, str)
             if name in {"translate", "_", "_t"} and is_text:
                 found.add(first.value)
+    for template in TEMPLATES.rglob("*.html"):
+        found.update(m.group(2) for m in TEMPLATE_TEXT.finditer(template.read_text("utf-8")))
     return found
 
 
@@ -33,6 +40,8 @@ def test_the_scan_finds_the_interface_texts() -> None:
     ids = _message_ids()
     assert "Invoice {invoice} for order {order}" in ids
     assert "Timeline" in ids
+    assert "Forgot your password?" in ids  # from a template
+    assert "Order {order}" in ids  # a template text with a parameter
     assert len(ids) > 25
 
 
@@ -59,3 +68,17 @@ def test_every_status_route_and_actor_has_a_russian_name() -> None:
     ids += [f"route:{r.value}" for r in Route] + [f"actor:{a.value}" for a in ActorKind]
     ids += [f"document:{kind}" for kind in ("invoice", "upd", "torg12", "invoice_factura", "act")]
     assert [i for i in ids if not has_translation(i, "ru")] == []
+
+
+def test_russian_and_english_catalogs_list_the_same_ids() -> None:
+    """A text added to one catalog is added to the other (English may leave it empty)."""
+    ru, en = (message_ids(locale) for locale in LOCALES)
+    assert sorted(ru - en) == []
+    assert sorted(en - ru) == []
+
+
+def test_english_names_keyed_ids_readably() -> None:
+    """Keyed ids read as English in the English interface, not as the raw key."""
+    assert translate("status:in_review", "en") == "in review"
+    assert translate("field:inn", "en") == "INN"
+    assert translate("Timeline", "en") == "Timeline"

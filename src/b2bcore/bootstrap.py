@@ -28,6 +28,7 @@ from b2bcore.adapters.files import InMemoryDocumentStorage, LocalDocumentStorage
 from b2bcore.adapters.mail import OutboxMailer
 from b2bcore.adapters.numbering import InMemoryNumberSequence
 from b2bcore.adapters.onec import AccountingLedger
+from b2bcore.adapters.passwords import Argon2PasswordHasher
 from b2bcore.adapters.pdf import PdfDocumentRenderer
 from b2bcore.adapters.persistence import (
     InMemoryDatabase,
@@ -55,6 +56,7 @@ from b2bcore.ports import (
     Mailer,
     NumberSequence,
     OutboxQueue,
+    PasswordHasher,
     UnitOfWorkFactory,
 )
 from b2bcore.systems import RealSystems
@@ -109,6 +111,7 @@ def bootstrap(
     numbers: NumberSequence | None = None,
     queue: OutboxQueue | None = None,
     renderer: DocumentRenderer | None = None,
+    passwords: PasswordHasher | None = None,
 ) -> B2B:
     """Build the application; an adapter not given is the real one for a system
     configured in ``config``, else the simulator from ``world`` (in-memory).
@@ -116,6 +119,8 @@ def bootstrap(
     With ``config.database_url`` set, storage and numbering are SQL (the schema
     must be migrated: ``b2b db upgrade``); otherwise they are in memory too.
     Secrets are read from ``environ`` (default: the process environment).
+    Passwords are hashed with Argon2id unless ``passwords`` is given (tests pass
+    :class:`~b2bcore.adapters.passwords.FastPasswordHasher`).
     """
     config = config or Config()
     world = world or in_memory_world()
@@ -145,6 +150,7 @@ def bootstrap(
             ),
             "xlsx": XlsxReportWriter(),
         },
+        passwords=passwords or Argon2PasswordHasher(),
         discounts=config.discount_policy(),
         autoprocessing=config.autoprocessing_policy(),
         tariff=config.tariff(),

@@ -109,6 +109,19 @@ def test_an_illegal_transition_is_a_409(http: Client, app: B2B, shop: Shop) -> N
     assert refusal(http.post(url, json={}, headers=A), 409)["error"] == "illegal_transition"
 
 
+def test_a_cancelled_order_has_no_intervals_and_cannot_be_scheduled(
+    http: Client, shop: Shop
+) -> None:
+    """Its reservation is released: no intervals on offer, and choosing one is a 409, not
+    the ERP's refusal as a 502 (found by schemathesis)."""
+    order = f"/api/v1/orders/{shop.invoiced.id}"
+    assert http.post(f"{order}/cancel", json={}, headers=A).status_code == 200
+    intervals = http.get(f"{order}/intervals", headers=A)
+    assert (intervals.status_code, intervals.json()) == (200, [])
+    chosen = http.post(f"{order}/interval", json={"interval_id": "2026-11-27T09"}, headers=A)
+    assert refusal(chosen, 409)["error"] == "illegal_transition"
+
+
 def test_an_unavailable_system_is_a_503(http: Client, world: InMemoryWorld, shop: Shop) -> None:
     """The warehouse down when asked for intervals: 503, retry later."""
     world.erp.fail_next(1, Unavailable("sap", "503 Service Unavailable"))

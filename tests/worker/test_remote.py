@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import copyreg
-
 import pytest
 
+from b2bcore.adapters.remote import SimulatorServer, connect
 from b2bcore.bootstrap import in_memory_world
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.ports import ReservationLine
 from tests.builders import SHOP_NOW
-from tests.worker.remote import SimulatorServer, connect
 
 
 def test_domain_errors_cross_the_socket_as_themselves() -> None:
@@ -50,11 +48,3 @@ def test_only_port_methods_are_served() -> None:
         erp = connect(server.address, server.authkey).erp
         with pytest.raises(AttributeError):
             erp.set_stock("PAPER", 1)  # type: ignore[attr-defined]
-
-
-def test_the_server_leaves_pickling_as_it_found_it() -> None:
-    """The pickling of domain errors by state is undone when the server stops."""
-    before = dict(copyreg.dispatch_table)
-    with SimulatorServer(in_memory_world(now=SHOP_NOW)):
-        assert copyreg.dispatch_table.keys() > before.keys()
-    assert copyreg.dispatch_table == before

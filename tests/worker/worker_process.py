@@ -2,7 +2,7 @@
 
 ``python -m tests.worker.worker_process DATABASE_URL HOST:PORT AUTHKEY_HEX WORKER_ID [options]``
 builds the application on the database with the simulators the test process
-serves (:mod:`tests.worker.remote`), prints ``ready`` and runs
+serves (:mod:`b2bcore.adapters.remote`), prints ``ready`` and runs
 :meth:`Worker.run_forever` until SIGTERM, or until the test kills it.
 """
 
@@ -18,10 +18,10 @@ from datetime import timedelta
 from types import FrameType
 
 from b2bcore.adapters.clock import SystemClock
+from b2bcore.adapters.remote import connect
 from b2bcore.application import Worker, WorkerSettings
 from b2bcore.bootstrap import bootstrap
 from b2bcore.config import Config
-from tests.worker.remote import connect
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,12 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     app = bootstrap(
         Config(database_url=args.database_url),
         clock=SystemClock(),
-        erp=simulators.erp,
-        accounting=simulators.ledger,
-        mailer=simulators.mailer,
-        company_lookup=simulators.companies,
-        edms=simulators.edms,
-        documents=simulators.documents,
+        **simulators.adapters(),
     )
     worker = Worker(
         app.services,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from b2bcore.application.accounts import Accounts
 from b2bcore.application.cabinet import Cabinet, CabinetSummary
 from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
@@ -38,6 +39,7 @@ class B2B:
     discounts: Discounts
     documents: Documents
     reports: Reports
+    accounts: Accounts
 
     @classmethod
     def from_services(cls, services: Services) -> B2B:
@@ -52,11 +54,13 @@ class B2B:
             discounts=Discounts(services),
             documents=Documents(services),
             reports=Reports(services),
+            accounts=Accounts(services),
         )
 
 
 __all__ = [
     "B2B",
+    "Accounts",
     "Cabinet",
     "CabinetSummary",
     "Catalogue",

@@ -7,7 +7,13 @@ from datetime import date
 
 import attrs
 
-from b2bcore.application.access import can_see_company, load_client, load_order, require_supervisor
+from b2bcore.application.access import (
+    can_see_company,
+    load_client,
+    load_order,
+    require_manager,
+    require_supervisor,
+)
 from b2bcore.application.context import Services
 from b2bcore.application.registration import NewContact, Registration, RegistrationRefused
 from b2bcore.domain.actors import Actor
@@ -91,6 +97,30 @@ class Cabinet:
     def order(self, actor: Actor, order_id: str) -> Order:
         with self._s.uow() as uow:
             return load_order(uow, actor, order_id)
+
+    def clients(
+        self,
+        actor: Actor,
+        *,
+        search: str = "",
+        manager_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[CorporateClient]:
+        """For a manager: clients whose name or an INN contains ``search``, by name;
+        only one manager's portfolio if ``manager_id`` is named."""
+        require_manager(actor)
+        needle = search.strip().casefold()
+        with self._s.uow() as uow:
+            # The repository has no search yet: fine for a shop's few thousand clients.
+            found = [
+                client
+                for client in map(uow.clients.get, uow.clients.ids())
+                if (manager_id is None or client.manager_id == manager_id)
+                and _matches(client, needle)
+            ]
+        found.sort(key=lambda c: (c.name.casefold(), c.id))
+        return found[offset : offset + limit]
 
     # -- companies -------------------------------------------------------------------
 
@@ -182,7 +212,9 @@ class Cabinet:
             other = uow.clients.find_by_contact_email(user.email)
             if other is not None and other.id != client.id:
                 raise Conflict(
-                    f"a user with email {user.email} already exists", reason="email_taken"
+                    f"a user with email {user.email} already exists",
+                    reason="email_taken",
+                    email=user.email,
                 )
             client.add_contact(user)
             uow.commit()
@@ -255,3 +287,11 @@ class Cabinet:
             require_supervisor(client, actor)
             client.remove_address(address_id)
             uow.commit()
+
+
+def _matches(client: CorporateClient, needle: str) -> bool:
+    if not needle:
+        return True
+    names = [client.name, *(c.name for c in client.companies.values())]
+    inns = [str(c.requisites.inn) for c in client.companies.values()]
+    return any(needle in n.casefold() for n in names) or any(needle in i for i in inns)

@@ -21,6 +21,7 @@ from b2bcore.ports import (
     Mailer,
     NumberSequence,
     OutboxQueue,
+    PasswordHasher,
     ReportWriter,
     UnitOfWorkFactory,
 )
@@ -81,6 +82,7 @@ class Services:
     renderer: DocumentRenderer
     report_writers: Mapping[str, ReportWriter]
     """By format name: ``csv``, ``xlsx``."""
+    passwords: PasswordHasher
     discounts: DiscountPolicy = attrs.field(factory=DiscountPolicy.default)
     autoprocessing: AutoProcessingPolicy = attrs.field(factory=AutoProcessingPolicy.default)
     tariff: DeliveryTariff = attrs.field(factory=DeliveryTariff)

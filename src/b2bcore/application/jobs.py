@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import attrs
@@ -41,8 +43,11 @@ class RunReport:
 
 
 class Jobs:
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, *, observe: Callable[[str, float], None] | None = None
+    ) -> None:
         self._s = services
+        self._observe = observe
         self._steps = OrderSteps(services)
         self._settled: set[tuple[str, str]] = set()
         """(payment id, invoice number) of payments the last poll found booked or moot.
@@ -54,9 +59,21 @@ class Jobs:
 
     def run(self, report: RunReport) -> None:
         """Payments first: an invoice paid in time must not be expired by the same pass."""
-        if self.poll_payments(report):
+        started = time.perf_counter()
+        payments_read = self.poll_payments(report)
+        started = self._timed("payment poll", started)
+        if payments_read:
             self.expire_invoices(report)
+            started = self._timed("invoice expiry", started)
         self.poll_shipments(report)
+        self._timed("shipment poll", started)
+
+    def _timed(self, job: str, started: float) -> float:
+        """Tell the observer how long ``job`` took since ``started``; the time now."""
+        now = time.perf_counter()
+        if self._observe is not None:
+            self._observe(job, now - started)
+        return now
 
     def poll_payments(self, report: RunReport) -> bool:
         """Book incoming payments; full payment makes the order paid. False if

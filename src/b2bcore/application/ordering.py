@@ -9,8 +9,8 @@ from b2bcore.application.context import Services
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.autoprocessing import OrderFacts
 from b2bcore.domain.client import CorporateClient
-from b2bcore.domain.errors import InvalidValue, NotFound
-from b2bcore.domain.order import DeliveryInterval, Order
+from b2bcore.domain.errors import IllegalTransition, InvalidValue, NotFound
+from b2bcore.domain.order import DeliveryInterval, Order, OrderStatus
 from b2bcore.domain.pricing import CartItem, Quote, quote_cart
 from b2bcore.ports import UnitOfWork
 
@@ -77,17 +77,20 @@ class Ordering:
         return order
 
     def delivery_intervals(self, actor: Actor, order_id: str) -> Sequence[DeliveryInterval]:
-        """The intervals the warehouse offers for a paid order."""
+        """The intervals the warehouse offers for a paid order; none in any other state
+        (the ERP refuses to plan a reservation already shipped or released)."""
         with self._s.uow() as uow:
             order = load_order(uow, actor, order_id)
-        if order.reservation is None:
-            return []
-        return self._s.erp.delivery_intervals(
-            reference=order.reservation, address=order.delivery_address
-        )
+        return self._offered_intervals(order)
 
     def choose_delivery_interval(self, actor: Actor, order_id: str, interval_id: str) -> Order:
-        offered = {i.id: i for i in self.delivery_intervals(actor, order_id)}
+        with self._s.uow() as uow:
+            found = load_order(uow, actor, order_id)
+        if found.status is not OrderStatus.PAID:  # the order's own rule, before asking the ERP
+            raise IllegalTransition(
+                action="choose a delivery interval for", state=found.status.value
+            )
+        offered = {i.id: i for i in self._offered_intervals(found)}
         interval = offered.get(interval_id)
         if interval is None:
             raise InvalidValue("delivery_interval", "is not one the warehouse offers", interval_id)
@@ -98,6 +101,13 @@ class Ordering:
         return order
 
     # -- internals -------------------------------------------------------------
+
+    def _offered_intervals(self, order: Order) -> Sequence[DeliveryInterval]:
+        if order.status is not OrderStatus.PAID or order.reservation is None:
+            return []
+        return self._s.erp.delivery_intervals(
+            reference=order.reservation, address=order.delivery_address
+        )
 
     def _quote(self, uow: UnitOfWork, client: CorporateClient, cart: list[CartItem]) -> Quote:
         products = uow.products.get_many(item.sku for item in cart)

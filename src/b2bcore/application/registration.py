@@ -183,6 +183,34 @@ class Registration:
                 uow.commit()
         return registered
 
+    # -- the manager's side of one-click requests ------------------------------------------
+
+    def open_requests(self, actor: Actor) -> list[ManagerTask]:
+        """One-click registration requests waiting for a manager, oldest first."""
+        require_manager(actor)
+        with self._s.uow() as uow:
+            tasks = list(uow.tasks.list_open())
+        return sorted(tasks, key=lambda t: t.created_at)
+
+    def registration_request(self, actor: Actor, task_id: str) -> ManagerTask:
+        require_manager(actor)
+        with self._s.uow() as uow:
+            return uow.tasks.get(task_id)
+
+    def request_attachment(self, actor: Actor, task_id: str) -> bytes:
+        """The requisites file the buyer attached; ``NotFound`` if they attached none."""
+        task = self.registration_request(actor, task_id)
+        if task.attachment_key is None:
+            raise NotFound("the request has no attached file", task_id=task_id)
+        return self._s.documents.get(task.attachment_key)
+
+    def decline_request(self, actor: Actor, task_id: str) -> None:
+        """Close a request without creating a client (spam, a duplicate, a refusal)."""
+        require_manager(actor)
+        with self._s.uow() as uow:
+            uow.tasks.get(task_id).complete(actor.id, None)
+            uow.commit()
+
     def _check_attachment(self, file: UploadedFile) -> None:
         if not file.data:
             raise InvalidValue("attachment", "must not be empty", file.filename)

@@ -10,6 +10,11 @@ transaction as the change its handler made. Failures:
 * ``Rejected`` and other domain errors: permanent, the order is parked at once.
 * ``Conflict`` (the order changed underneath, or the lease was taken over): the
   message is retried soon; idempotency keys make the repeat harmless.
+* Any other exception (a bug, a lost database connection) is logged with its
+  traceback and treated like ``Unavailable`` without the quick retries: put back
+  with backoff, parked after ``max_attempts``. The worker goes on with the other
+  messages; :meth:`Worker.run_forever` also outlives a pass that fails outside a
+  message (a claim or a periodic job), and goes on with the next pass.
 
 A parked order waits in the manager's queue; ``review.retry`` emits
 ``StepRetried`` and the worker runs the failed step again.
@@ -20,8 +25,9 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Sequence
-from datetime import timedelta
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 import stamina
@@ -37,6 +43,10 @@ from b2bcore.ports import ClaimedMessage
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
+
+StepObserver = Callable[[str, float], None]
+"""Told how long each thing the worker did took, in seconds: a message by its topic, a
+periodic job by its name ("payment poll", "invoice expiry", "shipment poll")."""
 
 
 @attrs.frozen(kw_only=True)
@@ -63,12 +73,14 @@ class Worker:
         worker_id: str = "worker",
         settings: WorkerSettings | None = None,
         seed: int | None = None,
+        observe: StepObserver | None = None,
     ) -> None:
         self._s = services
         self.worker_id = worker_id
         self.settings = settings or WorkerSettings()
         self._handlers = Handlers(services)
-        self._jobs = Jobs(services)
+        self._jobs = Jobs(services, observe=observe)
+        self._observe = observe
         self._discounts = Discounts(services)
         self._random = random.Random(seed)
         self._last_discount_day: object = None
@@ -99,19 +111,34 @@ class Worker:
         """Until ``stop`` is set: the message in hand is finished, then the loop ends."""
         total = RunReport()
         next_jobs = self._s.clock.now()
+        idle = min(1.0, self.settings.poll_interval.total_seconds())
         while not stop.is_set():
             report = RunReport()
-            self.drain(report, stop=stop)
-            if not stop.is_set() and self._s.clock.now() >= next_jobs:
-                self._jobs.run(report)
-                self._nightly(report)
-                next_jobs = self._s.clock.now() + self.settings.poll_interval
+            try:
+                self.drain(report, stop=stop, until=next_jobs)
+                if not stop.is_set() and self._s.clock.now() >= next_jobs:
+                    self._jobs.run(report)
+                    self._nightly(report)
+                    next_jobs = self._s.clock.now() + self.settings.poll_interval
+            except Exception:
+                # Outside any message (the claim, a job): its messages come back after
+                # their lease, and the next pass may find the database reachable again.
+                log.exception("worker %s: pass failed", self.worker_id)
+                report.failed += 1
             total.add(report)
             if report.total == 0 and report.deferred == 0:
-                stop.wait(min(1.0, self.settings.poll_interval.total_seconds()))
+                stop.wait(idle)
         return total
 
-    def drain(self, report: RunReport, stop: threading.Event | None = None) -> None:
+    def drain(
+        self,
+        report: RunReport,
+        stop: threading.Event | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        """Handle messages, a batch at a time, until none is available, ``stop`` is set or
+        (between batches) the clock passed ``until``, when the periodic jobs are due: a
+        steady stream of messages must not hold up the payments."""
         queue = self._s.queue
         while stop is None or not stop.is_set():
             claimed = queue.claim(
@@ -127,10 +154,20 @@ class Worker:
                     self._give_back(claimed[index:])
                     return
                 self._handle(message, report)
+            if until is not None and self._s.clock.now() >= until:
+                return
 
     # -- one message -----------------------------------------------------------------------
 
     def _handle(self, claimed: ClaimedMessage, report: RunReport) -> None:
+        started = time.perf_counter()
+        try:
+            self._handle_once(claimed, report)
+        finally:
+            if self._observe is not None:
+                self._observe(claimed.message.topic, time.perf_counter() - started)
+
+    def _handle_once(self, claimed: ClaimedMessage, report: RunReport) -> None:
         try:
             done = self._with_quick_retries(claimed)
         except Conflict as exc:
@@ -142,23 +179,35 @@ class Worker:
                 error=str(exc),
             )
         except Unavailable as exc:
-            if claimed.attempts >= self.settings.max_attempts:
-                report.failed += 1
-                self._give_up(claimed, exc)
-            else:
-                report.deferred += 1
-                self._s.queue.retry_later(
-                    claimed.message.id,
-                    worker=self.worker_id,
-                    available_at=self._s.clock.now() + self._backoff(claimed.attempts),
-                    error=str(exc),
-                )
+            self._later_or_give_up(claimed, report, str(exc))
         except DomainError as exc:
             report.failed += 1
-            self._give_up(claimed, exc)
+            self._give_up(claimed, str(exc))
+        except Exception as exc:
+            log.exception(
+                "message %s (%s) of %s: unexpected error",
+                claimed.message.id,
+                claimed.message.topic,
+                claimed.message.aggregate_id,
+            )
+            self._later_or_give_up(claimed, report, f"{type(exc).__name__}: {exc}")
         else:
             if done is not None:
                 report.count(done)
+
+    def _later_or_give_up(self, claimed: ClaimedMessage, report: RunReport, error: str) -> None:
+        """Put the message back with backoff, or give up once its attempts are used up."""
+        if claimed.attempts >= self.settings.max_attempts:
+            report.failed += 1
+            self._give_up(claimed, error)
+            return
+        report.deferred += 1
+        self._s.queue.retry_later(
+            claimed.message.id,
+            worker=self.worker_id,
+            available_at=self._s.clock.now() + self._backoff(claimed.attempts),
+            error=error,
+        )
 
     def _with_quick_retries(self, claimed: ClaimedMessage) -> str | None:
         for attempt in stamina.retry_context(
@@ -183,7 +232,7 @@ class Worker:
         jitter = self.settings.backoff_initial * self._random.random()
         return capped + jitter
 
-    def _give_up(self, claimed: ClaimedMessage, exc: DomainError) -> None:
+    def _give_up(self, claimed: ClaimedMessage, error: str) -> None:
         """Park the order in the manager's queue (for an order step) and bury the message.
 
         Only while the failed step is still the one due: a worker whose lease ran out
@@ -197,13 +246,13 @@ class Worker:
                 with self._s.uow() as uow:
                     order = uow.orders.get(claimed.message.aggregate_id)
                     if OrderSteps.due(order) == step and not order.status.is_terminal:
-                        order.fail_step(SYSTEM, now, step, str(exc))
+                        order.fail_step(SYSTEM, now, step, error)
                         uow.commit()
             except DomainError as park_error:
                 log.error("could not park order %s: %s", claimed.message.aggregate_id, park_error)
         topic = claimed.message.topic
-        log.warning("message %s (%s) failed for good: %s", claimed.message.id, topic, exc)
-        self._s.queue.dead(claimed.message.id, worker=self.worker_id, now=now, error=str(exc))
+        log.warning("message %s (%s) failed for good: %s", claimed.message.id, topic, error)
+        self._s.queue.dead(claimed.message.id, worker=self.worker_id, now=now, error=error)
 
     def _give_back(self, claimed: Sequence[ClaimedMessage]) -> None:
         for message in claimed:

@@ -18,6 +18,7 @@ from b2bcore.cli.imports import import_group
 from b2bcore.cli.queue import queue
 from b2bcore.cli.report import report
 from b2bcore.cli.serve import serve
+from b2bcore.cli.user import user
 from b2bcore.cli.worker import worker
 from b2bcore.domain.errors import DomainError
 from b2bcore.i18n import describe_error, translate
@@ -66,6 +67,7 @@ main.add_command(report)
 main.add_command(check)
 main.add_command(company)
 main.add_command(serve)
+main.add_command(user)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,8 @@ from b2bcore.domain.errors import (
     NotFound,
     PermissionDenied,
     Rejected,
+    SignInRefused,
+    SignInThrottled,
     Unavailable,
 )
 from b2bcore.domain.identifiers import (
@@ -129,6 +131,8 @@ __all__ = [
     "Rule",
     "RuleFailure",
     "SettlementAccount",
+    "SignInRefused",
+    "SignInThrottled",
     "StepFailure",
     "TaskKind",
     "TaskStatus",

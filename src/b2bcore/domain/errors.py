@@ -10,6 +10,8 @@ shell can catch one class and turn it into an HTTP status or a CLI message::
     ├── PermissionDenied                   the actor's role does not allow the action
     ├── NotFound                           no such object for this actor
     ├── Conflict                           duplicate or concurrently changed data
+    ├── SignInRefused                      wrong e-mail or password, or a closed account
+    ├── SignInThrottled                    too many failed sign-ins: retry after a while
     └── ExternalSystemError                a port failed (raised by adapters)
         ├── Unavailable                    transient: retry later
         └── Rejected                       permanent: the system refused the request
@@ -17,6 +19,10 @@ shell can catch one class and turn it into an HTTP status or a CLI message::
 Each error carries a stable ``code`` and ``params`` so a shell can render the
 message in the user's language through the translation catalog; ``str(error)``
 is the English text for logs and developers.
+
+Every error pickles by its state (:meth:`DomainError.__reduce__`), so it crosses
+a process boundary (``multiprocessing``) as itself: the subclasses' ``__init__``
+take other arguments than ``args``, which the default pickling would pass them.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.params: Mapping[str, Any] = params
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, dict(self.__dict__))
 
 
 class InvalidValue(DomainError, ValueError):
@@ -87,6 +96,31 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class SignInRefused(DomainError):
+    """Sign-in failed. One error and one message whatever the cause -- unknown e-mail,
+    wrong password, deactivated user, blocked client -- so nobody learns which."""
+
+    code = "sign_in_refused"
+
+    def __init__(self) -> None:
+        super().__init__("the e-mail or the password is wrong, or signing in is closed")
+
+
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins for this e-mail: refused unchecked until the time is up."""
+
+    code = "sign_in_throttled"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            f"too many failed sign-ins; try again in {retry_after_seconds} s",
+            retry_after_seconds=retry_after_seconds,
+            retry_after_minutes=minutes,
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ExternalSystemError(DomainError):
     """An external system failed; raised by adapters, never by the domain itself."""
 
@@ -107,3 +141,11 @@ class Rejected(ExternalSystemError):
     """A permanent failure: the system understood and refused the request."""
 
     code = "rejected"
+
+
+def _restore(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
+    """The error ``__reduce__`` took apart, rebuilt without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

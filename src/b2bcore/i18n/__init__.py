@@ -1,34 +1,70 @@
-"""Interface texts: English message ids, translated through per-locale catalogs.
+"""Interface texts: English message ids, translated through gettext catalogs.
 
-The code writes English (``_("Invoice {number}")``); a catalog file
-``<locale>.toml`` maps each id to its translation. Russian is the default
-interface language; another language is one more catalog file. An id missing
-from a catalog falls back to the English text, never to an error.
+The code writes English (``_("Invoice {number}")``); each locale has a catalog
+``locales/<locale>/LC_MESSAGES/messages.po`` mapping the id to its text, read at
+import time with Babel (no compile step). Russian is the default interface
+language; English is the second (its catalog gives readable texts for keyed ids
+such as ``status:placed``; a plain English id needs no entry). An id missing from
+a catalog falls back to the English id, never to an error. Jinja templates use the
+same catalogs through ``jinja2.ext.i18n`` (:mod:`b2bcore.web.pages.templating`).
+Placeholders are ``{name}`` (``str.format``), not ``%(name)s``.
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
+import io
 from datetime import timedelta, timezone, tzinfo
 from importlib import resources
 from typing import Any
+
+import attrs
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from b2bcore.domain.errors import DomainError, InvalidValue
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.reasons import Reason
 
 DEFAULT_LOCALE = "ru"
+LOCALES = ("ru", "en")
+DOMAIN = "messages"
+
+
+@attrs.frozen
+class Catalog:
+    """One locale's texts: as a dict for lookups, as gettext ``Translations`` for Jinja."""
+
+    messages: dict[str, str]
+    translations: Translations
+
+
+def catalog_path(locale: str) -> Any:
+    """The ``.po`` file of ``locale`` inside the package."""
+    return resources.files(__package__).joinpath("locales", locale, "LC_MESSAGES", f"{DOMAIN}.po")
 
 
 @functools.cache
-def _catalog(locale: str) -> dict[str, str]:
-    if locale == "en":
-        return {}
-    source = resources.files(__package__).joinpath(f"{locale}.toml")
+def catalog(locale: str) -> Catalog:
+    source = catalog_path(locale)
     if not source.is_file():
         raise LookupError(f"no message catalog for locale {locale!r}")
-    return {str(k): str(v) for k, v in tomllib.loads(source.read_text("utf-8")).items()}
+    with source.open("rb") as po:
+        parsed = read_po(po, locale=locale, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, parsed)
+    compiled.seek(0)
+    messages = {
+        str(message.id): str(message.string)
+        for message in parsed
+        if message.id and isinstance(message.id, str) and message.string
+    }
+    return Catalog(messages=messages, translations=Translations(compiled, domain=DOMAIN))
+
+
+def _catalog(locale: str) -> dict[str, str]:
+    return catalog(locale).messages
 
 
 def translate(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
@@ -40,7 +76,7 @@ def translate(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -
 def render_reason(reason: Reason, locale: str = DEFAULT_LOCALE) -> str:
     """A reason in ``locale``: its ``reason:<code>`` template, else its English text."""
     message_id = f"reason:{reason.code}"
-    if locale == "en" or message_id not in _catalog(locale):
+    if locale == "en" or message_id not in _catalog(locale):  # English: the reason's own text
         return reason.text
     return translate(message_id, locale, **reason.params_dict)
 
@@ -99,10 +135,20 @@ def has_translation(message_id: str, locale: str = DEFAULT_LOCALE) -> bool:
     return locale == "en" or message_id in _catalog(locale)
 
 
+def message_ids(locale: str) -> set[str]:
+    """Every id the catalog of ``locale`` lists, translated or not."""
+    with catalog_path(locale).open("rb") as po:
+        return {str(m.id) for m in read_po(po, locale=locale) if m.id}
+
+
 __all__ = [
     "DEFAULT_LOCALE",
+    "LOCALES",
+    "Catalog",
+    "catalog",
     "describe_error",
     "has_translation",
+    "message_ids",
     "render_reason",
     "timeline",
     "translate",

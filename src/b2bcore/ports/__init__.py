@@ -14,6 +14,7 @@ from b2bcore.ports.erp import (
     ShipmentStatus,
     Shortage,
 )
+from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.mail import Attachment, EmailMessage, Mailer
 from b2bcore.ports.numbering import NumberSequence
 from b2bcore.ports.outbox import (
@@ -23,6 +24,7 @@ from b2bcore.ports.outbox import (
     OutboxQueue,
     OutboxRepository,
 )
+from b2bcore.ports.passwords import PasswordHasher
 from b2bcore.ports.probe import Probe, ProbeResult, ProbeStatus
 from b2bcore.ports.reports import CellKind, ReportColumn, ReportWriter
 from b2bcore.ports.repositories import (
@@ -58,6 +60,7 @@ __all__ = [
     "Erp",
     "IncomingPayment",
     "InvoiceRecord",
+    "LoginRepository",
     "Mailer",
     "ManagerRepository",
     "NumberSequence",
@@ -66,6 +69,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxQueue",
     "OutboxRepository",
+    "PasswordHasher",
     "Probe",
     "ProbeResult",
     "ProbeStatus",

@@ -21,6 +21,7 @@ from b2bcore.domain.money import VatRate
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask
+from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.outbox import OutboxRepository
 
 
@@ -160,6 +161,7 @@ class UnitOfWork(Protocol):
     managers: ManagerRepository
     tasks: TaskRepository
     outbox: OutboxRepository
+    logins: LoginRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

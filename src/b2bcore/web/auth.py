@@ -65,8 +65,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth=None)
 
 
-def bearer_auth(book: TokenBook, *, exclude: list[str]) -> DefineMiddleware:
-    return DefineMiddleware(BearerTokenMiddleware, book=book, exclude=exclude)
+def bearer_auth(book: TokenBook, *, exclude: list[str] | None = None) -> DefineMiddleware:
+    # An empty list would compile to a pattern matching every path: pass None instead.
+    return DefineMiddleware(BearerTokenMiddleware, book=book, exclude=exclude or None)
 
 
 def parse_tokens(spec: str) -> dict[str, Actor]:

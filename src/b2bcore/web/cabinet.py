@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from b2bcore.web.deps import Acting, App
+from b2bcore.web.errors import refusals
 from b2bcore.web.schemas import CabinetOut
 
 
@@ -15,7 +16,7 @@ class CabinetController(Controller):
     path = "/cabinet"
     tags = ["cabinet"]  # noqa: RUF012 — Litestar reads these as plain class attributes
 
-    @get(sync_to_thread=True, summary="The client's cabinet summary")
+    @get(sync_to_thread=True, summary="The client's cabinet summary", responses=refusals())
     def summary(
         self,
         b2b: App,

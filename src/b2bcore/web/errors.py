@@ -11,6 +11,10 @@ Rejected (an external system refused)       502
 Unavailable (an external system is down)    503
 anything unexpected                         500, logged, body without details
 =========================================  ======
+
+Every route documents its refusals in the OpenAPI schema with :func:`refusals`,
+all with the one :class:`ErrorOut` body, so a client (and schemathesis in the
+tests) can rely on the status codes and bodies the schema lists.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
@@ -61,6 +66,29 @@ _HTTP_MESSAGES = {
 _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found"}
 
 Req = Request[Any, Any, Any]
+
+_REFUSALS = {
+    400: "Invalid request: a parameter or the body is malformed, or a business rule refused it",
+    401: "No valid API token",
+    403: "The token's user may not do this",
+    404: "Not found, or not visible to the token's user",
+    409: "Conflicts with the object's current state",
+    413: "The request body is too large",
+    502: "An external system refused the request",
+    503: "An external system is unavailable; retry later",
+}
+ALWAYS = (400, 401, 403, 404)
+"""What any route may answer: bad input, no token, no right, nothing (visible) there."""
+
+
+def refusals(*statuses: int) -> dict[int, ResponseSpec]:
+    """The error answers a route documents: :data:`ALWAYS` and ``statuses``, each an ErrorOut."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorOut, description=_REFUSALS[status], generate_examples=False
+        )
+        for status in sorted({*ALWAYS, *statuses})
+    }
 
 
 def status_of(error: DomainError) -> int:

@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody
 
 from b2bcore.web.deps import MANAGERS_ONLY, Acting, App, OrderId, managers_only
+from b2bcore.web.errors import refusals
 from b2bcore.web.schemas import ApproveIn, OrderOut, OrderSummaryOut, RejectIn
 
 
@@ -15,7 +16,11 @@ class QueueController(Controller):
     guards = [managers_only]  # noqa: RUF012
     opt = {MANAGERS_ONLY: True}  # noqa: RUF012 — tells route walkers (and the tests) the role
 
-    @get(sync_to_thread=True, summary="Orders waiting for a manager, oldest first")
+    @get(
+        sync_to_thread=True,
+        summary="Orders waiting for a manager, oldest first",
+        responses=refusals(),
+    )
     def waiting(
         self,
         b2b: App,
@@ -25,7 +30,13 @@ class QueueController(Controller):
         orders = b2b.review.queue(actor, manager_id=actor.id if mine else None)
         return [OrderSummaryOut.of(order) for order in orders]
 
-    @post("/{order_id:str}/approve", status_code=200, sync_to_thread=True, summary="Approve")
+    @post(
+        "/{order_id:str}/approve",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Approve",
+        responses=refusals(409, 413),
+    )
     def approve(
         self,
         b2b: App,
@@ -35,7 +46,13 @@ class QueueController(Controller):
     ) -> OrderOut:
         return OrderOut.of(b2b.review.approve(actor, order_id, data.note))
 
-    @post("/{order_id:str}/reject", status_code=200, sync_to_thread=True, summary="Reject")
+    @post(
+        "/{order_id:str}/reject",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Reject",
+        responses=refusals(409, 413),
+    )
     def reject(
         self,
         b2b: App,

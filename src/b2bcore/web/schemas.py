@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -21,20 +22,29 @@ from b2bcore.i18n import translate
 # -- requests ------------------------------------------------------------------------
 
 
+MAX_CART = 500
+"""Lines in one cart: a request with more, or with none, is refused before any pricing."""
+
+
 class CartItemIn(msgspec.Struct, forbid_unknown_fields=True):
     sku: str
     quantity: int
 
 
+Cart = Annotated[
+    list[CartItemIn], msgspec.Meta(min_length=1, max_length=MAX_CART, description="Cart lines.")
+]
+
+
 class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
-    items: list[CartItemIn]
+    items: Cart
     client_id: str | None = None  # a manager names the client; a buyer prices their own
 
 
 class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
     company_id: str
     address_id: str
-    items: list[CartItemIn]
+    items: Cart
     client_id: str | None = None
 
 

@@ -1,5 +1,5 @@
 """1C:Enterprise accounting: invoices and incoming bank payments."""
 
-from b2bcore.adapters.onec.ledger import AccountingLedger
+from b2bcore.adapters.onec.ledger import AccountingLedger, OpenInvoice
 
-__all__ = ["AccountingLedger"]
+__all__ = ["AccountingLedger", "OpenInvoice"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import attrs
@@ -27,6 +27,21 @@ from b2bcore.ports.accounting import IncomingPayment, InvoiceRecord
 from b2bcore.ports.clock import Clock
 
 SYSTEM = "1c"
+
+
+@attrs.frozen(kw_only=True)
+class OpenInvoice:
+    """An invoice not annulled and not yet paid in full, as the demo's bank sees it."""
+
+    number: str
+    customer_name: str
+    amount: Decimal
+    paid: Decimal
+    due_date: date
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid
 
 
 @attrs.define(eq=False)
@@ -89,6 +104,26 @@ class AccountingLedger:
             if booked != payment:
                 raise Rejected(SYSTEM, f"payment {payment_id} is booked with other data")
             return booked
+
+    def open_invoices(self) -> list[OpenInvoice]:
+        """Invoices awaiting (more) money, in the order they were registered."""
+        with self._lock:
+            paid: dict[str, Decimal] = {}
+            for payment in self._payments.values():
+                paid[payment.invoice_number] = (
+                    paid.get(payment.invoice_number, Decimal(0)) + payment.amount
+                )
+            return [
+                OpenInvoice(
+                    number=number,
+                    customer_name=entry.record.customer_name,
+                    amount=entry.record.amount,
+                    paid=paid.get(number, Decimal(0)),
+                    due_date=entry.record.due_date,
+                )
+                for number, entry in self._invoices.items()
+                if not entry.annulled and paid.get(number, Decimal(0)) < entry.record.amount
+            ]
 
     def invoice(self, number: str) -> InvoiceRecord:
         with self._lock:

@@ -13,12 +13,14 @@ from b2bcore.adapters.persistence.memory import (
     InMemoryUnitOfWork,
     InMemoryUnitOfWorkFactory,
 )
+from b2bcore.adapters.persistence.memory_logins import InMemoryLoginRepository
 from b2bcore.adapters.persistence.memory_queue import InMemoryOutboxQueue
 
 __all__ = [
     "InMemoryClientRepository",
     "InMemoryContractPriceRepository",
     "InMemoryDatabase",
+    "InMemoryLoginRepository",
     "InMemoryManagerRepository",
     "InMemoryOrderRepository",
     "InMemoryOutboxQueue",

@@ -28,6 +28,7 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 
+from b2bcore.adapters.persistence.memory_logins import InMemoryLoginRepository, LoginStore
 from b2bcore.adapters.persistence.memory_queue import Delivery
 from b2bcore.adapters.persistence.messages import (
     EventCollector,
@@ -41,6 +42,7 @@ from b2bcore.domain.money import ZERO, percent
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask, TaskStatus
+from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.outbox import OutboxMessage, OutboxRepository
 from b2bcore.ports.repositories import (
     ClientRepository,
@@ -72,6 +74,7 @@ class InMemoryDatabase:
     outbox: dict[str, OutboxMessage] = attrs.Factory(dict)
     # Each outbox message's claim, attempts and outcome (see memory_queue).
     deliveries: dict[str, Delivery] = attrs.Factory(dict)
+    logins: LoginStore = attrs.Factory(LoginStore)
     lock: threading.RLock = attrs.field(factory=threading.RLock, repr=False)
 
 
@@ -509,6 +512,7 @@ class InMemoryUnitOfWork(EventCollector):
     managers: ManagerRepository
     tasks: TaskRepository
     outbox: OutboxRepository
+    logins: LoginRepository
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self._db = db
@@ -525,6 +529,7 @@ class InMemoryUnitOfWork(EventCollector):
         managers = self.managers = InMemoryManagerRepository(self._db)
         outbox = self._outbox = InMemoryOutboxRepository(self._db)
         self.outbox = outbox
+        logins = self.logins = InMemoryLoginRepository(self._db.logins, self._db.lock)
         self._participants: tuple[_Participant, ...] = (
             clients,
             orders,
@@ -533,6 +538,7 @@ class InMemoryUnitOfWork(EventCollector):
             prices,
             managers,
             outbox,
+            logins,
         )
         self._event_sources = (clients, orders)
 

@@ -59,6 +59,17 @@ class _Transport:
     status: ShipmentStatus = _PENDING
 
 
+@attrs.frozen(kw_only=True)
+class PendingShipment:
+    """A transport request whose goods still wait in the warehouse."""
+
+    transport_reference: str
+    order_number: str
+    customer: str
+    interval: DeliveryInterval
+    address: str
+
+
 @attrs.define(eq=False, kw_only=True)
 class ErpSimulator:
     """Stock, reservations, delivery slots and transport of one B2B warehouse."""
@@ -130,6 +141,22 @@ class ErpSimulator:
                     transport.status, state=ShipmentState.DELIVERED, at=self.clock.now()
                 )
             return transport.status
+
+    def pending_shipments(self) -> list[PendingShipment]:
+        """Transports :meth:`ship` would move now (their reservation still held)."""
+        with self._lock:
+            return [
+                PendingShipment(
+                    transport_reference=ref,
+                    order_number=self._reservations[t.reservation].order_number,
+                    customer=self._reservations[t.reservation].customer,
+                    interval=t.interval,
+                    address=t.address,
+                )
+                for ref, t in self._transports.items()
+                if t.status.state is ShipmentState.PENDING
+                and self._reservations[t.reservation].state == "held"
+            ]
 
     def advance_all(self) -> list[str]:
         """Ship every pending transport whose reservation is still held; returns them."""

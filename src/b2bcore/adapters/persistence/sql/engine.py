@@ -83,12 +83,15 @@ def write_transaction(connection: Connection) -> Iterator[Connection]:
     reads_autocommit = connection.get_execution_options().get("isolation_level") == AUTOCOMMIT
     if reads_autocommit:
         connection.execution_options(isolation_level=connection.default_isolation_level)
-    connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    sqlite = connection.dialect.name == "sqlite"  # only SQLite's BEGIN listens to the option
+    if sqlite:
+        connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     try:
         with connection.begin():
             yield connection
     finally:
-        connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+        if sqlite:
+            connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
         # A connection lost mid-commit reconnects on its next use, in a plain
         # transaction: correct, only a round trip or two slower.
         if reads_autocommit and not connection.invalidated:

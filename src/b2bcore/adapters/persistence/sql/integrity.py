@@ -49,6 +49,9 @@ UNIQUE_MESSAGES: dict[str, Callable[[Values], str]] = {
     "uq_orders_invoice_number": lambda v: f"invoice number {v['invoice_number']} is already taken",
     "pk_manager_tasks": lambda v: f"task {v['id']} already exists",
     "pk_outbox": lambda v: f"outbox message {v['id']} already exists",
+    "pk_logins": lambda v: f"login {v['id']} already exists",
+    "uq_logins_email": lambda v: f"a login with email {v['email']} already exists",
+    "pk_login_tokens": lambda _: "the token already exists",
 }
 """Every unique constraint a user can run into, worded for them."""
 

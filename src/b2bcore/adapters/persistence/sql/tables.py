@@ -233,3 +233,41 @@ number_sequences = Table(
     PrimaryKeyConstraint("series", "year"),
     CheckConstraint("value > 0", name="value_positive"),
 )
+
+# -- accounts (domain/accounts.py): no password and no token is stored in clear ----------
+
+logins = Table(
+    "logins",
+    metadata,
+    # "buyer:<contact id>" or "manager:<manager id>": one login per actor.
+    Column("id", String, primary_key=True),
+    Column("email", String, nullable=False, unique=True),
+    Column("actor_kind", String, nullable=False),
+    Column("actor_id", String, nullable=False),
+    Column("client_id", String, nullable=True),
+    # NULL until an invited user sets a password; else a self-describing Argon2 hash.
+    Column("password_hash", String, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=True),
+)
+
+login_tokens = Table(
+    "login_tokens",
+    metadata,
+    Column("digest", String, primary_key=True),  # SHA-256 of the token, hex
+    Column("login_id", String, ForeignKey("logins.id"), nullable=False, index=True),
+    Column("purpose", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", String, primary_key=True),
+    # Any e-mail typed, known or not: throttling must not tell which exist.
+    Column("email", String, nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Index(None, "email", "failed_at"),
+)

@@ -27,6 +27,7 @@ from b2bcore.adapters.persistence.sql.repositories import (
     Participant,
     SqlClientRepository,
     SqlContractPriceRepository,
+    SqlLoginRepository,
     SqlManagerRepository,
     SqlOrderRepository,
     SqlOutboxRepository,
@@ -34,6 +35,7 @@ from b2bcore.adapters.persistence.sql.repositories import (
     SqlTaskRepository,
 )
 from b2bcore.domain.events import DomainEvent
+from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.outbox import OutboxRepository
 from b2bcore.ports.repositories import (
     ClientRepository,
@@ -57,6 +59,7 @@ class SqlUnitOfWork(EventCollector):
     managers: ManagerRepository
     tasks: TaskRepository
     outbox: OutboxRepository
+    logins: LoginRepository
 
     def __init__(self, engine: Engine) -> None:
         self._link = Link(engine)
@@ -73,6 +76,7 @@ class SqlUnitOfWork(EventCollector):
         tasks = self.tasks = SqlTaskRepository(self._link)
         outbox = self._outbox = SqlOutboxRepository(self._link)
         self.outbox = outbox
+        logins = self.logins = SqlLoginRepository(self._link)
         self._event_sources = (clients, orders)
         # In the order the foreign keys need: a client's manager before it, and so on.
         self._writers: tuple[Participant, ...] = (
@@ -82,11 +86,13 @@ class SqlUnitOfWork(EventCollector):
             orders,
             prices,
             tasks,
+            logins,
         )
 
     def __enter__(self) -> Self:
         self._committed_events.clear()
         self._begin()
+        self._link.enter()
         return self
 
     def __exit__(
@@ -96,7 +102,7 @@ class SqlUnitOfWork(EventCollector):
         tb: TracebackType | None,
     ) -> None:
         self.rollback()
-        self._link.close()
+        self._link.leave()
 
     def commit(self) -> None:
         events = self._take_events()

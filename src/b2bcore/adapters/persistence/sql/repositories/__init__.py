@@ -7,6 +7,7 @@ from b2bcore.adapters.persistence.sql.repositories.catalogue import (
 )
 from b2bcore.adapters.persistence.sql.repositories.clients import SqlClientRepository
 from b2bcore.adapters.persistence.sql.repositories.link import Link, Participant
+from b2bcore.adapters.persistence.sql.repositories.logins import SqlLoginRepository
 from b2bcore.adapters.persistence.sql.repositories.orders import SqlOrderRepository
 from b2bcore.adapters.persistence.sql.repositories.outbox import SqlOutboxRepository
 from b2bcore.adapters.persistence.sql.repositories.tasks import SqlTaskRepository
@@ -16,6 +17,7 @@ __all__ = [
     "Participant",
     "SqlClientRepository",
     "SqlContractPriceRepository",
+    "SqlLoginRepository",
     "SqlManagerRepository",
     "SqlOrderRepository",
     "SqlOutboxRepository",

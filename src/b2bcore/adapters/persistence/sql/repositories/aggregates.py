@@ -7,6 +7,15 @@ version = :loaded``. No row updated means someone else committed a change in
 between: :class:`~b2bcore.domain.errors.Conflict`, and the whole commit rolls back.
 Child rows (an order's lines, a client's companies and contacts) are rewritten
 only when they differ from what was loaded.
+
+``add`` does not ask the database whether the id is taken: the primary key
+refuses a duplicate at commit, as ``Conflict("order … already exists")``
+(:mod:`.integrity`), in the same commit that would have stored it. Asking first
+would cost every insert a round trip and still leave the race to the key.
+
+The statements a repository runs for every aggregate (get by id, insert, the
+versioned update) are built once per class with bound parameters, so SQLAlchemy
+finds them in its compiled cache without rebuilding and re-keying them each time.
 """
 
 from __future__ import annotations
@@ -18,10 +27,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Delete,
+    Insert,
     RowMapping,
     Select,
     Table,
     UniqueConstraint,
+    Update,
+    bindparam,
     delete,
     insert,
     select,
@@ -45,6 +58,31 @@ class AggregateRepository(abc.ABC, Generic[A]):
     children: ClassVar[Mapping[str, tuple[Table, str]]] = {}
     """Child tables by name, each with the column that refers to the aggregate."""
 
+    # Built once per concrete repository class (see __init_subclass__).
+    _by_id: ClassVar[Select[Any]]
+    _insert_row: ClassVar[Insert]
+    _update_row: ClassVar[Update]
+    _child_statements: ClassVar[Mapping[str, tuple[Insert, Delete]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "table", None) is None:
+            return
+        table = cls.table
+        cls._by_id = cls._statement(select(table).where(table.c.id == bindparam("b_id")))
+        cls._insert_row = insert(table)
+        # SET comes from the parameters' column names; WHERE from the b_ ones.
+        cls._update_row = sql_update(table).where(
+            table.c.id == bindparam("b_id"), table.c.version == bindparam("b_loaded")
+        )
+        cls._child_statements = {
+            name: (
+                insert(child),
+                delete(child).where(child.c[parent] == bindparam("b_parent")),
+            )
+            for name, (child, parent) in cls.children.items()
+        }
+
     def __init__(self, link: Link) -> None:
         self._link = link
         self._seen: dict[str, A] = {}
@@ -66,7 +104,8 @@ class AggregateRepository(abc.ABC, Generic[A]):
         """Rows of the child tables, by table name; none by default."""
         return {}
 
-    def _statement(self, page: Select[Any]) -> Select[Any]:
+    @classmethod
+    def _statement(cls, page: Select[Any]) -> Select[Any]:
         """What to run for a page of main-table rows; orders join their lines here."""
         return page
 
@@ -76,7 +115,8 @@ class AggregateRepository(abc.ABC, Generic[A]):
     # -- the repository port ------------------------------------------------------
 
     def add(self, aggregate: A) -> None:
-        if aggregate.id in self._seen or self._stored(aggregate.id):
+        """Hold a new aggregate; one whose id is stored already fails the commit (see above)."""
+        if aggregate.id in self._seen:
             raise Conflict(f"{self.kind} {aggregate.id} already exists", id=aggregate.id)
         self._seen[aggregate.id] = aggregate
         self._loaded_versions[aggregate.id] = None
@@ -84,20 +124,16 @@ class AggregateRepository(abc.ABC, Generic[A]):
     def get(self, aggregate_id: str) -> A:
         if aggregate_id in self._seen:
             return self._seen[aggregate_id]
-        found = self._fetch(self.table.c.id == aggregate_id)
-        if not found:
+        rows = self._link.rows(self._by_id, {"b_id": aggregate_id})
+        if not rows:
             raise NotFound(f"{self.kind} {aggregate_id} not found", id=aggregate_id)
-        return found[0]
+        return self._remember(rows)
 
     def seen(self) -> Iterable[A]:
         """The aggregates this unit of work has loaded or added."""
         return self._seen.values()
 
     # -- reading ------------------------------------------------------------------
-
-    def _stored(self, aggregate_id: str) -> bool:
-        statement = select(self.table.c.id).where(self.table.c.id == aggregate_id)
-        return bool(self._link.scalars(statement))
 
     def _fetch(
         self,
@@ -159,44 +195,39 @@ class AggregateRepository(abc.ABC, Generic[A]):
 
     def _insert(self, connection: Connection, aggregate: A) -> None:
         row = self._row(aggregate)
-        execute(connection, insert(self.table), self.table, row, row)
+        execute(connection, self._insert_row, self.table, row, row)
         for name, rows in self._child_rows(aggregate).items():
             self._insert_children(connection, name, rows)
 
     def _update(self, connection: Connection, aggregate: A) -> None:
         row = self._row(aggregate)
         changes = {name: value for name, value in row.items() if name != "id"}
-        statement = (
-            sql_update(self.table)
-            .where(
-                self.table.c.id == aggregate.id,
-                self.table.c.version == self._loaded_versions[aggregate.id],
-            )
-            .values(changes)
-        )
-        if execute(connection, statement, self.table, row).rowcount != 1:
+        loaded = self._loaded_versions[aggregate.id]
+        parameters = {**changes, "b_id": aggregate.id, "b_loaded": loaded}
+        if execute(connection, self._update_row, self.table, row, parameters).rowcount != 1:
             raise Conflict(
                 f"{self._describe(aggregate)} was changed by someone else; reload and try again",
                 id=aggregate.id,
             )
-        loaded = self._loaded_children.get(aggregate.id, {})
+        loaded_children = self._loaded_children.get(aggregate.id, {})
         for name, rows in self._child_rows(aggregate).items():
-            if rows != loaded.get(name):
-                table, parent = self.children[name]
-                connection.execute(delete(table).where(table.c[parent] == aggregate.id))
+            if rows != loaded_children.get(name):
+                _insert, remove = self._child_statements[name]
+                connection.execute(remove, {"b_parent": aggregate.id})
                 self._insert_children(connection, name, rows)
 
     def _insert_children(
         self, connection: Connection, name: str, rows: list[dict[str, Any]]
     ) -> None:
         table, _parent = self.children[name]
+        statement, _delete = self._child_statements[name]
         if not rows:
             return
         if any(isinstance(c, UniqueConstraint) for c in table.constraints):
             for row in rows:  # one by one, so the message names the refused row
-                execute(connection, insert(table), table, row, row)
+                execute(connection, statement, table, row, row)
         else:
-            execute(connection, insert(table), table, {}, rows)
+            execute(connection, statement, table, {}, rows)
 
 
 def _groups(rows: Sequence[RowMapping]) -> Iterator[list[RowMapping]]:

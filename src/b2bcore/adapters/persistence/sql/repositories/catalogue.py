@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import Connection, Insert, Table, insert, select
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from b2bcore.adapters.persistence.sql import codec
@@ -20,6 +20,12 @@ from b2bcore.adapters.persistence.sql.tables import contract_prices, managers, p
 from b2bcore.domain.client import Manager
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.pricing import Product
+
+# Built once: every quote runs them (see aggregates.py on prebuilt statements).
+_PRODUCTS_BY_SKU = select(products).where(products.c.sku.in_(bindparam("b_skus", expanding=True)))
+_PRICES_OF_CLIENT = select(contract_prices.c.sku, contract_prices.c.price).where(
+    contract_prices.c.client_id == bindparam("b_client_id")
+)
 
 
 def upsert(connection: Connection, table: Table, rows: list[dict[str, object]]) -> None:
@@ -47,10 +53,8 @@ class SqlProductRepository:
     def get_many(self, skus: Iterable[str]) -> Mapping[str, Product]:
         wanted = list(dict.fromkeys(skus))
         asked = [sku for sku in wanted if sku not in self._pending]
-        stored = {
-            row["sku"]: codec.product_from_row(row)
-            for row in self._link.rows(select(products).where(products.c.sku.in_(asked)))
-        }
+        rows = self._link.rows(_PRODUCTS_BY_SKU, {"b_skus": asked}) if asked else []
+        stored = {row["sku"]: codec.product_from_row(row) for row in rows}
         visible = {**stored, **self._pending}
         return {sku: visible[sku] for sku in wanted if sku in visible}
 
@@ -84,10 +88,8 @@ class SqlContractPriceRepository:
         self._pending: dict[tuple[str, str], Decimal] = {}  # (client id, SKU) -> price
 
     def prices_for(self, client_id: str) -> Mapping[str, Decimal]:
-        statement = select(contract_prices.c.sku, contract_prices.c.price).where(
-            contract_prices.c.client_id == client_id
-        )
-        stored = {row["sku"]: row["price"] for row in self._link.rows(statement)}
+        rows = self._link.rows(_PRICES_OF_CLIENT, {"b_client_id": client_id})
+        stored = {row["sku"]: row["price"] for row in rows}
         pending = {
             sku: price for (owner, sku), price in self._pending.items() if owner == client_id
         }

@@ -12,12 +12,13 @@ client is only ever written one way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, RowMapping, Table, select
+from sqlalchemy import Connection, Integer, RowMapping, Table, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.repositories import discount_updates
@@ -27,9 +28,25 @@ from b2bcore.adapters.persistence.sql.repositories.aggregates import (
 )
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import client_companies, client_contacts, clients
+from b2bcore.adapters.persistence.sql.types import Percent
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import percent
+
+_PERCENT = Percent()
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_decimal(value: Decimal) -> Decimal:
+    return percent(value, field="discount_percent")
+
+
+def _checked_percent(value: Decimal) -> Decimal:
+    """``percent(value)``; a recomputation sets a handful of distinct values on many
+    clients, so a finite Decimal is checked once (anything else every time)."""
+    if type(value) is Decimal and value.is_finite():
+        return _checked_decimal(value)
+    return percent(value, field="discount_percent")
 
 
 class SqlClientRepository(AggregateRepository[CorporateClient]):
@@ -90,7 +107,7 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
         return found
 
     def apply_discounts(self, changes: Mapping[str, Decimal], *, now: datetime) -> None:
-        wanted = {cid: percent(value, field="discount_percent") for cid, value in changes.items()}
+        wanted = {cid: _checked_percent(value) for cid, value in changes.items()}
         unlisted = [cid for cid in wanted if cid not in self._seen and cid not in self._listed]
         if unlisted:
             self._listed.update(self._stored_discounts(unlisted))
@@ -113,8 +130,13 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     def _stored_discounts(
         self, client_ids: Sequence[str] | None = None
     ) -> dict[str, tuple[Decimal, int]]:
-        """``(discount, version)`` of the clients named, or of every client."""
-        statement = select(clients.c.id, clients.c.discount_percent, clients.c.version)
+        """``(discount, version)`` of the clients named, or of every client.
+
+        Read as whole hundredths and made Decimals once per distinct value: a
+        hundred thousand clients share a handful of discounts."""
+        statement = select(
+            clients.c.id, type_coerce(clients.c.discount_percent, Integer), clients.c.version
+        )
         if client_ids is None:
             pages = [statement]
         else:
@@ -123,11 +145,18 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
                 statement.where(clients.c.id.in_(client_ids[start : start + size]))
                 for start in range(0, len(client_ids), size)
             ]
-        return {
-            row.id: (row.discount_percent, row.version)
-            for page in pages
-            for row in self._link.tuples(page)
-        }
+        decimals: dict[int, Decimal] = {}
+        found: dict[str, tuple[Decimal, int]] = {}
+        for page in pages:
+            for row in self._link.tuples(page):
+                client_id, hundredths, version = row[0], row[1], row[2]
+                discount = decimals.get(hundredths)
+                if discount is None:
+                    made = _PERCENT.process_result_value(hundredths, self._link.dialect)
+                    assert made is not None  # the column is NOT NULL
+                    discount = decimals[hundredths] = made
+                found[client_id] = (discount, version)
+        return found
 
     def _remember(self, rows: Sequence[RowMapping]) -> CorporateClient:
         """A client loaded after a bulk change of its discount takes the change over,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Executable, Row, RowMapping
+from sqlalchemy import Connection, Dialect, Engine, Executable, Row, RowMapping
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
 
@@ -30,6 +31,11 @@ class Link:
     snapshot or lock outlives it, so a unit of work that has only read never
     holds up a writer (nor, on SQLite, fails because one committed meanwhile).
     Writes happen only in :meth:`SqlUnitOfWork.commit`, in one transaction.
+
+    While its unit of work's ``with`` block runs, the link is the thread's open
+    link for its engine (:meth:`open_on_this_thread`): a statement that must run
+    beside the unit of work rather than in it -- drawing a document number --
+    borrows the idle connection instead of checking out (and pinging) another.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -41,25 +47,54 @@ class Link:
             self._connection = reading_connection(self._engine)
         return self._connection
 
-    def rows(self, statement: Executable) -> Sequence[RowMapping]:
+    @property
+    def dialect(self) -> Dialect:
+        return self._engine.dialect
+
+    def enter(self) -> None:
+        """The unit of work's block begins: lend the connection on this thread."""
+        _open_links.push(self._engine, self)
+
+    def leave(self) -> None:
+        """The block ends: stop lending and give the connection back."""
+        _open_links.pop(self._engine, self)
+        self.close()
+
+    @staticmethod
+    def open_on_this_thread(engine: Engine) -> Link | None:
+        """The innermost link a unit of work on this thread holds over ``engine``, if any."""
+        return _open_links.innermost(engine)
+
+    def idle_connection(self) -> Connection | None:
+        """The connection, unless a transaction is open on it (a streamed read, a commit)."""
+        connection = self.connection()
+        return None if connection.in_transaction() else connection
+
+    def rows(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
         connection = self.connection()
         try:
-            return connection.execute(statement).mappings().all()
+            return connection.execute(statement, parameters).mappings().all()
         finally:
             connection.rollback()
 
-    def tuples(self, statement: Executable) -> Sequence[Row[Any]]:
+    def tuples(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
         """Rows as named tuples: cheaper than mappings when there are very many."""
         connection = self.connection()
         try:
-            return connection.execute(statement).all()
+            return connection.execute(statement, parameters).all()
         finally:
             connection.rollback()
 
-    def scalars(self, statement: Executable) -> Sequence[Any]:
+    def scalars(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
         connection = self.connection()
         try:
-            return connection.execute(statement).scalars().all()
+            return connection.execute(statement, parameters).scalars().all()
         finally:
             connection.rollback()
 
@@ -67,3 +102,30 @@ class Link:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class _OpenLinks(threading.local):
+    """Per thread: the links of the units of work open there, innermost last, by engine.
+    An engine without an open unit of work has no entry, so none is kept alive here."""
+
+    def __init__(self) -> None:
+        self._by_engine: dict[Engine, list[Link]] = {}
+
+    def push(self, engine: Engine, link: Link) -> None:
+        self._by_engine.setdefault(engine, []).append(link)
+
+    def pop(self, engine: Engine, link: Link) -> None:
+        links = self._by_engine.get(engine, [])
+        for index in range(len(links) - 1, -1, -1):
+            if links[index] is link:
+                del links[index]
+                break
+        if not links:
+            self._by_engine.pop(engine, None)
+
+    def innermost(self, engine: Engine) -> Link | None:
+        links = self._by_engine.get(engine)
+        return links[-1] if links else None
+
+
+_open_links = _OpenLinks()

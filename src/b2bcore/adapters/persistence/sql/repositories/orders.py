@@ -13,7 +13,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select, Table, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT
@@ -22,6 +34,7 @@ from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     ChildRows,
 )
 from b2bcore.adapters.persistence.sql.tables import order_lines, orders
+from b2bcore.adapters.persistence.sql.types import Money
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import ZERO, VatRate
 from b2bcore.domain.order import Order, OrderStatus
@@ -94,12 +107,24 @@ def _read_transaction(connection: Connection) -> Iterator[Connection]:
             connection.execution_options(isolation_level=AUTOCOMMIT)
 
 
-def _paid_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+def _paid_between(start: Any, end: Any) -> tuple[ColumnElement[bool], ...]:
     """Counts towards the volume: paid on a day of ``start..end`` and not cancelled since."""
     return (
         orders.c.paid_on.between(start, end),
         orders.c.status != OrderStatus.CANCELLED.value,
     )
+
+
+# The sum of BIGINT kopecks is a NUMERIC; cast back (an overflow is an error, not a
+# wrap), it arrives as an int, and Money makes the Decimal from that: once, cheaply.
+_PAID_VOLUMES = (
+    select(
+        orders.c.client_id,
+        type_coerce(cast(func.sum(orders.c.goods_gross), BigInteger), Money).label("volume"),
+    )
+    .where(*_paid_between(bindparam("b_start"), bindparam("b_end")))
+    .group_by(orders.c.client_id)
+)
 
 
 def _newest_first(found: Iterable[Order]) -> list[Order]:
@@ -117,7 +142,8 @@ class SqlOrderRepository(AggregateRepository[Order]):
     def _child_rows(self, aggregate: Order) -> ChildRows:
         return {"lines": codec.line_rows(aggregate)}
 
-    def _statement(self, page: Select[Any]) -> Select[Any]:
+    @classmethod
+    def _statement(cls, page: Select[Any]) -> Select[Any]:
         chosen = page.subquery()
         return (
             select(chosen, *_LINES)
@@ -184,13 +210,9 @@ class SqlOrderRepository(AggregateRepository[Order]):
         return ZERO if total is None else Decimal(total)
 
     def paid_volumes(self, start: date, end: date) -> Mapping[str, Decimal]:
-        statement = (
-            select(orders.c.client_id, func.sum(orders.c.goods_gross).label("volume"))
-            .where(*_paid_between(start, end))
-            .group_by(orders.c.client_id)
-        )
+        window = {"b_start": start, "b_end": end}
         # Named tuples, not mappings: a row per client, so the cheaper rows count here.
-        return {row.client_id: Decimal(row.volume) for row in self._link.tuples(statement)}
+        return {row.client_id: row.volume for row in self._link.tuples(_PAID_VOLUMES, window)}
 
     def report_rows(self, criteria: ReportFilter) -> Iterator[ReportRow]:
         """One query, fetched in batches (a server-side cursor on PostgreSQL), so memory

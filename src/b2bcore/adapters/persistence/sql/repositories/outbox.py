@@ -14,6 +14,8 @@ from b2bcore.adapters.persistence.sql.tables import outbox
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
 
+_INSERT = insert(outbox)  # built once: every commit with an event runs it
+
 
 def message_from_row(row: RowMapping) -> OutboxMessage:
     return OutboxMessage(
@@ -93,7 +95,7 @@ class SqlOutboxRepository:
                 "created_at": message.created_at,
                 "available_at": message.created_at,
             }
-            execute(connection, insert(outbox), outbox, row, row)
+            execute(connection, _INSERT, outbox, row, row)
 
     def has_changes(self) -> bool:
         return bool(self._pending or self._completions)
