@@ -15,8 +15,10 @@ requested transport and the carrier delivers it at the next look.
 Each worker times what it does (:data:`~b2bcore.application.worker.StepObserver`:
 each message by its step, each periodic job per pass) and every call it makes to
 a simulator or to the PDF renderer; p50 and p95 of all runs of a configuration
-are printed. Setting ``B2B_PIPELINE_PROFILE=DIR`` writes each worker's cProfile (CPU time)
-to ``DIR``.
+are printed. Setting ``B2B_PIPELINE_PROFILE=DIR`` writes each worker's cProfile to
+``DIR``; it times by the wall clock (waits show up under the socket calls), because a
+CPU-time timer is a system call per function call, which inflates the run tenfold and
+skews the profile towards functions called often.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def _work(
 
     threading.Thread(target=relay_stop, daemon=True).start()
     profile_dir = os.environ.get("B2B_PIPELINE_PROFILE")
-    profiler = cProfile.Profile(time.process_time) if profile_dir else None
+    profiler = cProfile.Profile() if profile_dir else None
     ready.put(worker_id)
     go.wait()
     cpu = time.process_time()

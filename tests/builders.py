@@ -271,6 +271,90 @@ def order_in(status: OrderStatus, order: Order | None = None) -> Order:
     return placed
 
 
+def orders_with_every_note() -> list[Order]:
+    """Orders of client-1 whose histories hold every kind of history note between them.
+
+    References look like the real ones (``СЧ-2026-000001``, ``TR-000003``), so a
+    test can tell an id apart from a word.
+    """
+    at = NOW
+    manager = Actor.manager("manager-1")
+    buyer = Actor.buyer(contact_id_for("client-1"), "client-1")
+
+    def new(n: int) -> Order:
+        return make_order(order_id=f"order-{n}", number=f"ЗК-2026-00000{n}")
+
+    def invoice(order: Order, n: int) -> Order:
+        order.reserve(SYSTEM, at, f"RS-00000{n}")
+        number = f"СЧ-2026-00000{n}"
+        order.issue_invoice(SYSTEM, at, number=number, due_date=at.date() + timedelta(days=5))
+        return order
+
+    delivered = invoice(new(1), 1)
+    delivered.record_payment(
+        SYSTEM, payment_id="p-1", amount=Decimal("1000.00"), received_at=at
+    )  # partial: no history line
+    delivered.record_payment(SYSTEM, payment_id="p-2", amount=delivered.amount_due, received_at=at)
+    delivered.choose_delivery_interval(buyer, at, interval_after(at, interval_id="2026-03-03T10"))
+    delivered.request_transport(SYSTEM, at, "TR-000003")
+    delivered.ship(SYSTEM, at, "SH-000002")
+    delivered.deliver(SYSTEM, at)
+
+    approved = new(2)
+    approved.send_to_review(
+        SYSTEM,
+        at,
+        [
+            Reason(
+                "max_gross_total",
+                "gross total 942 370.00 ₽ is not below the limit 300 000.00 ₽",
+                {"gross_total": "942370.00", "limit": "300000.00"},
+            ),
+            Reason(
+                "stock_short",
+                "not enough stock of SKU-1: requested 10, available 3",
+                {"sku": "SKU-1", "requested": "10", "available": "3"},
+            ),
+        ],
+    )
+    approved.adjust(manager, at, lines=approved.lines, discount_percent=Decimal("2.5"))
+    approved.approve(manager, at, "клиент надёжный")
+
+    approved_quietly = new(3)
+    approved_quietly.send_to_review(
+        SYSTEM, at, [Reason("max_lines", "too many", {"line_count": "12", "limit": "10"})]
+    )
+    approved_quietly.approve(manager, at)
+
+    rejected = new(4)
+    rejected.send_to_review(SYSTEM, at, [Reason("client_active", "client client-1 is not active")])
+    rejected.reject(manager, at, "товар снят с производства")
+
+    rejected_quietly = new(5)
+    rejected_quietly.send_to_review(SYSTEM, at, [Reason("company_active", "company is not active")])
+    rejected_quietly.reject(manager, at, "")
+
+    cancelled_with_reason = new(6)
+    cancelled_with_reason.cancel(buyer, at, "ошиблись с количеством")
+    cancelled_by_buyer = new(7)
+    cancelled_by_buyer.cancel(buyer, at)
+    cancelled_by_manager = invoice(new(8), 8)
+    cancelled_by_manager.cancel(manager, at)
+    expired = invoice(new(9), 9)
+    expired.expire_invoice(SYSTEM, at + timedelta(days=6))
+    return [
+        delivered,
+        approved,
+        approved_quietly,
+        rejected,
+        rejected_quietly,
+        cancelled_with_reason,
+        cancelled_by_buyer,
+        cancelled_by_manager,
+        expired,
+    ]
+
+
 # -- a shop on the in-memory simulators -------------------------------------------
 
 SHOP_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from hypothesis import given
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from b2bcore.adapters.persistence.sql import (
@@ -27,7 +27,7 @@ from b2bcore.adapters.persistence.sql import (
     normalize_url,
 )
 from b2bcore.adapters.persistence.sql.integrity import UNIQUE_MESSAGES
-from b2bcore.adapters.persistence.sql.tables import order_lines, outbox, products
+from b2bcore.adapters.persistence.sql.tables import order_lines, orders, outbox, products
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import Company, CompanyKind, Contact, DeliveryAddress, Requisites
 from b2bcore.domain.errors import Conflict, InvalidValue, InvariantViolation
@@ -35,6 +35,7 @@ from b2bcore.domain.identifiers import BankAccount, Inn, Ogrn
 from b2bcore.domain.order import DocumentRef, OrderStatus
 from b2bcore.domain.pricing import OrderLine
 from b2bcore.domain.reasons import Reason
+from b2bcore.i18n import render_transition
 from b2bcore.ports.repositories import OrderFilter
 from tests.builders import (
     NOW,
@@ -43,6 +44,7 @@ from tests.builders import (
     make_manager,
     make_order,
     make_product,
+    paid_order,
     state_of,
 )
 from tests.strategies import (
@@ -81,7 +83,7 @@ def test_upgrade_brings_an_empty_database_to_head(tmp_path: Path) -> None:
     assert migrate.current(url) is None
     assert not (tmp_path / "new.db").exists()
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0003"
+    assert migrate.current(url) == migrate.head() == "0004"
 
 
 def test_the_initial_migration_can_be_undone(sqlite_engine: Engine) -> None:
@@ -387,6 +389,27 @@ def test_a_well_travelled_order_reads_back_unchanged(engine: Engine) -> None:
     with uows() as uow:
         assert state_of(uow.orders.get("order-1")) == expected
         assert uow.orders.find_by_invoice("СЧ-1") is uow.orders.get("order-1")
+
+
+def test_history_stored_before_notes_still_loads_and_renders(engine: Engine) -> None:
+    """An order row whose history entries have no notes (written by an older version)
+    loads with empty notes, and its lines show the stored text."""
+    uows = SqlUnitOfWorkFactory(engine)
+    with uows() as uow:
+        uow.managers.add(make_manager())
+        uow.clients.add(make_client())
+        uow.orders.add(paid_order())
+        uow.commit()
+    with engine.begin() as connection:
+        doc = connection.execute(select(orders.c.doc)).scalar_one()
+        for entry in doc["history"]:
+            del entry["notes"]
+        connection.execute(update(orders).values(doc=doc))
+    with uows() as uow:
+        history = uow.orders.get("order-1").history
+    assert [t.notes for t in history] == [()] * len(history)
+    notes = [render_transition(t, "ru").note for t in history]
+    assert notes == ["", "", "invoice СЧ-order-1", "paid in full"]
 
 
 def test_changed_lines_are_rewritten(engine: Engine) -> None:

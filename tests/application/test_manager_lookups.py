@@ -3,14 +3,14 @@ registration requests (their files, and declining them). Managers only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pytest
 
 from b2bcore.application import B2B, NewContact, UploadedFile
 from b2bcore.domain.actors import Actor
-from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import IllegalTransition, NotFound, PermissionDenied
+from b2bcore.ports import ClientPage
 from tests.builders import ROMASHKA_INN, VASILEK_INN, Cast
 
 PDF = b"%PDF-1.4 requisites"
@@ -26,8 +26,8 @@ def request(app: B2B, *, attachment: bytes | None = PDF) -> str:
     )
 
 
-def names(clients: Sequence[CorporateClient]) -> list[str]:
-    return [c.name for c in clients]
+def names(page: ClientPage) -> list[str]:
+    return [row.name for row in page.rows]
 
 
 def test_clients_are_found_by_part_of_a_name_or_an_inn(app: B2B, cast: Cast) -> None:
@@ -43,9 +43,21 @@ def test_clients_are_found_by_part_of_a_name_or_an_inn(app: B2B, cast: Cast) -> 
 
 def test_clients_page_by_limit_and_offset_and_narrow_to_a_manager(app: B2B, cast: Cast) -> None:
     """Sorted by name, paged, and only one manager's portfolio when named."""
-    assert names(app.cabinet.clients(cast.manager, limit=1, offset=1)) == ['ООО "Ромашка"']
-    assert app.cabinet.clients(cast.manager, manager_id="someone-else") == []
-    assert len(app.cabinet.clients(cast.manager, manager_id="mgr-1")) == 2
+    second = app.cabinet.clients(cast.manager, limit=1, offset=1)
+    assert (names(second), second.total) == (['ООО "Ромашка"'], 2)
+    assert app.cabinet.clients(cast.manager, manager_id="someone-else") == ClientPage(
+        rows=(), total=0
+    )
+    assert app.cabinet.clients(cast.manager, manager_id="mgr-1").total == 2
+
+
+def test_a_client_is_found_by_any_companys_name(app: B2B, cast: Cast) -> None:
+    """A company named unlike its client (a branch renamed) finds the client."""
+    branch = app.cabinet.summary(cast.supervisor).companies[1]
+    app.cabinet.edit_company(cast.supervisor, branch.id, short_name="Ромашка-Петербург")
+    found = app.cabinet.clients(cast.manager, search="петербург")
+    assert [row.id for row in found.rows] == [cast.client_id]
+    assert found.rows[0].company_count == 2
 
 
 def test_buyers_cannot_list_clients(app: B2B, cast: Cast) -> None:

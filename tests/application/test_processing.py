@@ -358,6 +358,19 @@ def test_expired_invoice_is_mailed_to_the_buyer(
     assert cancelled == [f"Заказ {order.number} отменён"]
 
 
+def test_the_expiry_mail_says_why_in_russian(
+    world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
+) -> None:
+    """The cancellation mail names the unpaid invoice in Russian, not the stored English text."""
+    order = invoiced(app, cast, TONER=2)
+    assert order.invoice is not None
+    clock.advance(days=6)
+    app.processing.run_once()
+    (mail,) = [m for m in world.mailer.to(SUPERVISOR_EMAIL) if "отменён" in m.subject]
+    assert f"счёт {order.invoice.number} не оплачен до" in mail.text
+    assert "expired" not in mail.text
+
+
 def test_partly_paid_invoice_still_expires(
     world: InMemoryWorld, clock: FixedClock, app: B2B, cast: Cast
 ) -> None:

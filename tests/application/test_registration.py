@@ -6,12 +6,14 @@ counterparty in the EDMS, no mail (:func:`traces`).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from b2bcore.application import B2B, NewContact, RegistrationRefused, UploadedFile
 from b2bcore.bootstrap import InMemoryWorld
 from b2bcore.domain.actors import Actor
-from b2bcore.domain.client import Role
+from b2bcore.domain.client import Manager, Role
 from b2bcore.domain.errors import (
     Conflict,
     DomainError,
@@ -342,4 +344,93 @@ def test_manager_naming_an_unknown_task_is_refused_and_creates_no_client(
         app.registration.create_client(
             MANAGER, inn=VASILEK_INN, contact=BUYER, task_id="no-such-task"
         )
+    assert traces(app, world) == (0, 0, 0)
+
+
+# -- the manager's new client: one letter, its manager ----------------------------------
+
+INVITE_URL = "https://shop.example.ru/b2b/password/reset?token={token}"
+SECOND_MANAGER = Manager(id="mgr-2", full_name="Борис Петров", email="b.petrov@shop.example.ru")
+
+
+def manager_of(app: B2B, client_id: str) -> str:
+    return app.cabinet.client(MANAGER, client_id).manager_id
+
+
+def test_a_created_client_gets_one_letter_with_its_login_and_link(
+    app: B2B, world: InMemoryWorld
+) -> None:
+    """With an invitation link: exactly one letter, holding the login and a working link."""
+    registered = app.registration.create_client(
+        MANAGER, inn=VASILEK_INN, contact=BUYER, invite_url=INVITE_URL
+    )
+    (letter,) = world.mailer.to(BUYER.email)
+    assert BUYER.email in letter.text
+    link = re.search(r"token=(\S+)", letter.text)
+    assert link is not None
+    assert app.accounts.check_token(link.group(1)) == BUYER.email
+    buyer = app.accounts.reset_password(link.group(1), "a password of her own")
+    assert buyer == Actor.buyer(registered.contact_id, registered.client_id)
+
+
+def test_a_created_client_without_a_link_gets_the_welcome_letter(
+    app: B2B, world: InMemoryWorld
+) -> None:
+    """Without an invitation link: the welcome letter alone, and no login is made."""
+    app.registration.create_client(MANAGER, inn=VASILEK_INN, contact=BUYER)
+    (letter,) = world.mailer.to(BUYER.email)
+    assert BUYER.email in letter.text
+    assert not app.accounts.has_login(BUYER.email)
+
+
+def test_a_link_without_a_token_is_refused_before_the_client_exists(
+    app: B2B, world: InMemoryWorld
+) -> None:
+    """An invitation link with no ``{token}`` place: refused, nothing created."""
+    with pytest.raises(InvalidValue):
+        app.registration.create_client(
+            MANAGER, inn=VASILEK_INN, contact=BUYER, invite_url="https://shop.example.ru/"
+        )
+    assert traces(app, world) == (0, 0, 0)
+
+
+def test_an_email_of_a_managers_login_is_refused_before_the_client_exists(
+    app: B2B, world: InMemoryWorld
+) -> None:
+    """The contact's e-mail signs a manager in: a conflict, no client, no letter."""
+    app.accounts.create_manager_login(SHOP_MANAGER.id, "the manager's password")
+    contact = NewContact(full_name="Анна Смирнова", email=SHOP_MANAGER.email)
+    with pytest.raises(Conflict):
+        app.registration.create_client(
+            MANAGER, inn=VASILEK_INN, contact=contact, invite_url=INVITE_URL
+        )
+    assert traces(app, world) == (0, 0, 0)
+
+
+def test_the_creating_manager_becomes_the_clients_manager(app: B2B) -> None:
+    """No manager chosen: the one who creates the client, not the next in turn."""
+    app.catalogue.add_manager(SECOND_MANAGER)
+    second = Actor.manager(SECOND_MANAGER.id)
+    for inn, email in ((VASILEK_INN, "a@vasilek.example.ru"), (ENTREPRENEUR_INN, "b@ip.ru")):
+        contact = NewContact(full_name="Пётр Иванов", email=email)
+        registered = app.registration.create_client(second, inn=inn, contact=contact)
+        assert manager_of(app, registered.client_id) == SECOND_MANAGER.id
+
+
+def test_another_manager_may_be_chosen(app: B2B) -> None:
+    """A manager chosen on creation owns the client."""
+    app.catalogue.add_manager(SECOND_MANAGER)
+    registered = app.registration.create_client(
+        MANAGER, inn=VASILEK_INN, contact=BUYER, manager_id=SECOND_MANAGER.id
+    )
+    assert manager_of(app, registered.client_id) == SECOND_MANAGER.id
+
+
+def test_an_unknown_manager_is_refused_before_the_client_exists(
+    app: B2B, world: InMemoryWorld
+) -> None:
+    """Choosing someone who is not a manager: a field error, nothing created."""
+    with pytest.raises(InvalidValue) as refused:
+        app.registration.create_client(MANAGER, inn=VASILEK_INN, contact=BUYER, manager_id="nobody")
+    assert refused.value.field == "manager_id"
     assert traces(app, world) == (0, 0, 0)

@@ -49,6 +49,7 @@ from tests.builders import (
     make_product,
     make_task,
     on,
+    orders_with_every_note,
     paid_order,
     state_of,
 )
@@ -127,6 +128,17 @@ class UnitOfWorkContract(abc.ABC):
         store(uows, order)
         with uows() as uow:
             assert state_of(uow.orders.get("order-1")) == state_of(order)
+
+    @pytest.mark.usefixtures("buyers")
+    def test_history_notes_read_back_unchanged(self, uows: UnitOfWorkFactory) -> None:
+        """Every kind of history note (codes, params, typed text) survives storage."""
+        orders = orders_with_every_note()
+        store(uows, *orders)
+        with uows() as uow:
+            for order in orders:
+                stored = uow.orders.get(order.id)
+                assert [t.notes for t in stored.history] == [t.notes for t in order.history]
+                assert state_of(stored) == state_of(order)
 
     def test_nothing_is_stored_without_commit(self, uows: UnitOfWorkFactory) -> None:
         """Leaving the block without commit stores nothing."""

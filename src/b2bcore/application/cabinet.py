@@ -22,7 +22,7 @@ from b2bcore.domain.discount import DiscountStanding
 from b2bcore.domain.errors import Conflict
 from b2bcore.domain.identifiers import BankAccount, Bik
 from b2bcore.domain.order import Order, OrderStatus
-from b2bcore.ports import OrderFilter
+from b2bcore.ports import ClientPage, OrderFilter, OrderSummary, UnitOfWork
 
 
 @attrs.frozen(kw_only=True)
@@ -75,24 +75,28 @@ class Cabinet:
         limit: int = 50,
         offset: int = 0,
     ) -> Sequence[Order]:
-        """The client's orders the actor may see, newest first, filtered and paginated."""
+        """The client's orders the actor may see, newest first, filtered and paginated,
+        whole; a list needs only :meth:`order_summaries`, which cost far less."""
+        criteria = _order_filter(statuses, placed_from, placed_to, limit, offset)
         with self._s.uow() as uow:
-            client = load_client(uow, actor, client_id)
-            visible = {
-                c.id for c in client.companies.values() if can_see_company(client, actor, c.id)
-            }
-            wanted = visible if company_ids is None else visible & set(company_ids)
-            return uow.orders.list(
-                OrderFilter(
-                    client_id=client.id,
-                    company_ids=frozenset(wanted),
-                    statuses=None if statuses is None else frozenset(statuses),
-                    placed_from=placed_from,
-                    placed_to=placed_to,
-                    limit=limit,
-                    offset=offset,
-                )
-            )
+            return uow.orders.list(_visible_to(uow, actor, client_id, company_ids, criteria))
+
+    def order_summaries(
+        self,
+        actor: Actor,
+        *,
+        client_id: str | None = None,
+        company_ids: Iterable[str] | None = None,
+        statuses: Iterable[OrderStatus] | None = None,
+        placed_from: date | None = None,
+        placed_to: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[OrderSummary]:
+        """What :meth:`orders` lists, as the lines of a list: no order is loaded."""
+        criteria = _order_filter(statuses, placed_from, placed_to, limit, offset)
+        with self._s.uow() as uow:
+            return uow.orders.summaries(_visible_to(uow, actor, client_id, company_ids, criteria))
 
     def order(self, actor: Actor, order_id: str) -> Order:
         with self._s.uow() as uow:
@@ -106,21 +110,13 @@ class Cabinet:
         manager_id: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> Sequence[CorporateClient]:
-        """For a manager: clients whose name or an INN contains ``search``, by name;
-        only one manager's portfolio if ``manager_id`` is named."""
+    ) -> ClientPage:
+        """For a manager: a page of the clients whose name, a company's name or an INN
+        contains ``search`` (any case), by name, with how many match in all; only one
+        manager's portfolio if ``manager_id`` is named."""
         require_manager(actor)
-        needle = search.strip().casefold()
         with self._s.uow() as uow:
-            # The repository has no search yet: fine for a shop's few thousand clients.
-            found = [
-                client
-                for client in map(uow.clients.get, uow.clients.ids())
-                if (manager_id is None or client.manager_id == manager_id)
-                and _matches(client, needle)
-            ]
-        found.sort(key=lambda c: (c.name.casefold(), c.id))
-        return found[offset : offset + limit]
+            return uow.clients.search(search, manager_id=manager_id, limit=limit, offset=offset)
 
     # -- companies -------------------------------------------------------------------
 
@@ -289,9 +285,32 @@ class Cabinet:
             uow.commit()
 
 
-def _matches(client: CorporateClient, needle: str) -> bool:
-    if not needle:
-        return True
-    names = [client.name, *(c.name for c in client.companies.values())]
-    inns = [str(c.requisites.inn) for c in client.companies.values()]
-    return any(needle in n.casefold() for n in names) or any(needle in i for i in inns)
+def _order_filter(
+    statuses: Iterable[OrderStatus] | None,
+    placed_from: date | None,
+    placed_to: date | None,
+    limit: int,
+    offset: int,
+) -> OrderFilter:
+    return OrderFilter(
+        statuses=None if statuses is None else frozenset(statuses),
+        placed_from=placed_from,
+        placed_to=placed_to,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _visible_to(
+    uow: UnitOfWork,
+    actor: Actor,
+    client_id: str | None,
+    company_ids: Iterable[str] | None,
+    criteria: OrderFilter,
+) -> OrderFilter:
+    """``criteria`` narrowed to the client's orders in the companies the actor may see
+    (of those named, if any)."""
+    client = load_client(uow, actor, client_id)
+    visible = {c.id for c in client.companies.values() if can_see_company(client, actor, c.id)}
+    wanted = visible if company_ids is None else visible & set(company_ids)
+    return attrs.evolve(criteria, client_id=client.id, company_ids=frozenset(wanted))

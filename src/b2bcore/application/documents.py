@@ -6,6 +6,11 @@ as it is, neither rendered nor stored again, so a retried worker step never
 issues a second copy. Two workers racing on one order both store their PDF, but
 only one attaches it (the other's commit conflicts, and it returns the winner's
 reference; its own bytes stay unreferenced in storage).
+
+The worker issues inside the unit of work of its message (:meth:`Documents.issue_in`):
+the order and client it already loaded, one commit for the documents and the
+message, and the invoice mailed with the bytes just rendered instead of reading
+them back from storage.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import Company
 from b2bcore.domain.errors import Conflict, IllegalTransition, NotFound
 from b2bcore.domain.order import DocumentRef, Order, OrderStatus
-from b2bcore.ports import Attachment
+from b2bcore.ports import Attachment, UnitOfWork
 
 INVOICE = "invoice"
 UPD = "upd"
@@ -57,13 +62,34 @@ class Documents:
         ``Settings.primary_documents`` is ``"separate"``."""
         return self._issue(order_id, self._shipping_plan)
 
-    def attachment(self, ref: DocumentRef) -> Attachment:
-        """A stored document as an e-mail attachment."""
+    def issue_in(self, uow: UnitOfWork, order: Order, *, shipping: bool) -> list[Issued]:
+        """The invoice (or, with ``shipping``, the shipping documents) of ``order``,
+        loaded in ``uow``: rendered, stored and attached to the order if it does not
+        list them yet. The caller commits; if that fails, the bytes stay unreferenced
+        in storage, as when two workers race."""
+        company = uow.clients.get(order.client_id).company(order.company_id)
+        plan = self._shipping_plan if shipping else self._invoice_plan
+        listed = {ref.kind: ref for ref in order.documents}
+        issued = []
+        for planned in plan(order, company):
+            ref = listed.get(planned.kind)
+            if ref is not None:
+                issued.append(Issued(ref, None))
+                continue
+            data = planned.render()
+            ref = self._put(planned, data)
+            order.attach_document(ref)
+            issued.append(Issued(ref, data))
+        return issued
+
+    def attachment(self, ref: DocumentRef, data: bytes | None = None) -> Attachment:
+        """A document as an e-mail attachment: ``data`` if given (just rendered), else
+        read from storage."""
         content_type = self._s.renderer.content_type
         return Attachment(
             filename=file_name(ref, content_type),
             content_type=content_type,
-            data=self._s.documents.get(ref.storage_key),
+            data=self._s.documents.get(ref.storage_key) if data is None else data,
         )
 
     def download(self, actor: Actor, order_id: str, storage_key: str) -> tuple[str, str, bytes]:
@@ -104,12 +130,15 @@ class Documents:
         raise AssertionError("unreachable")
 
     def _store(self, planned: _Planned) -> DocumentRef:
+        return self._put(planned, planned.render())
+
+    def _put(self, planned: _Planned, data: bytes) -> DocumentRef:
         content_type = self._s.renderer.content_type
         ref = DocumentRef(
             kind=planned.kind, number=planned.number, issued_on=planned.issued_on, storage_key=""
         )
         key = self._s.documents.put(
-            name=file_name(ref, content_type), content_type=content_type, data=planned.render()
+            name=file_name(ref, content_type), content_type=content_type, data=data
         )
         return attrs.evolve(ref, storage_key=key)
 
@@ -135,6 +164,14 @@ class Documents:
             ]
         upd = build_upd(order, company, seller, shipped_on)
         return [_Planned(UPD, upd.number, upd.issued_on, partial(renderer.upd, upd))]
+
+
+@attrs.frozen
+class Issued:
+    """A document listed on the order, with its bytes if they were rendered just now."""
+
+    ref: DocumentRef
+    data: bytes | None
 
 
 @attrs.frozen

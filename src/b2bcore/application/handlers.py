@@ -87,14 +87,16 @@ class Handlers:
     # adapters): one connection per message instead of three.
 
     def _invoice_issued(self, claimed: ClaimedMessage) -> str | None:
-        """The invoice PDF is stored, listed on the order and mailed (each step once)."""
+        """The invoice PDF is stored, listed on the order and mailed with the bytes just
+        rendered; the listing commits with the message (each step once: a retry finds
+        the invoice listed, or renders it again, and the mail's key absorbs a repeat)."""
         with self._s.uow() as uow:
             order = uow.orders.get(claimed.message.aggregate_id)
             if order.invoice is None or order.invoice.annulled:
                 return self._complete_in(uow, claimed, None)
             recipients = order_recipients(uow.clients.get(order.client_id), order)
-            ref = self._documents.issue_invoice(order.id)
-            attachment = self._documents.attachment(ref)
+            (invoice,) = self._documents.issue_in(uow, order, shipping=False)
+            attachment = self._documents.attachment(invoice.ref, invoice.data)
             self._mail.invoice_issued(order, recipients, [attachment])
             return self._complete_in(uow, claimed, "invoice mailed")
 
@@ -117,10 +119,11 @@ class Handlers:
             return self._complete_in(uow, claimed, "interval requested")
 
     def _shipped(self, claimed: ClaimedMessage) -> str | None:
-        """The primary documents (УПД, or ТОРГ-12 + счёт-фактура + act) go to the cabinet."""
-        self._documents.issue_shipping_documents(claimed.message.aggregate_id)
+        """The primary documents (УПД, or ТОРГ-12 + счёт-фактура + act) go to the cabinet,
+        listed on the order in the commit that completes the message."""
         with self._s.uow() as uow:
             order = uow.orders.get(claimed.message.aggregate_id)
+            self._documents.issue_in(uow, order, shipping=True)
             recipients = order_recipients(uow.clients.get(order.client_id), order)
             self._mail.shipped(order, recipients)
             return self._complete_in(uow, claimed, "shipment mailed")

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from b2bcore.application.context import Services
 from b2bcore.domain.client import Contact, CorporateClient, Manager
 from b2bcore.domain.errors import ExternalSystemError
-from b2bcore.domain.order import DeliveryInterval, Order
+from b2bcore.domain.order import DeliveryInterval, Order, OrderStatus
 from b2bcore.domain.tasks import ManagerTask
-from b2bcore.i18n import render_reason, translate
+from b2bcore.i18n import render_reason, render_transition, translate
 from b2bcore.ports import Attachment, EmailMessage
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,17 @@ class Notifier:
             self._t(
                 "Order {order} is cancelled: {reason}.",
                 order=order.number,
-                reason=order.cancel_reason,
+                reason=self._why_cancelled(order),
             ),
             key=f"{order.id}:cancelled-mail",
         )
+
+    def _why_cancelled(self, order: Order) -> str:
+        """The cancellation's history note in the mail's language (typed text as typed)."""
+        cancelled = [t for t in order.history if t.to_status is OrderStatus.CANCELLED]
+        if not cancelled:
+            return order.cancel_reason
+        return render_transition(cancelled[-1], self._s.settings.locale).note
 
     def review_needed(self, order: Order, manager: Manager) -> bool:
         reasons = "\n".join(

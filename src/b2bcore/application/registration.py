@@ -9,6 +9,7 @@ from __future__ import annotations
 import attrs
 
 from b2bcore.application.access import require_manager
+from b2bcore.application.accounts import Accounts
 from b2bcore.application.context import Services
 from b2bcore.application.notify import Notifier
 from b2bcore.domain.actors import Actor
@@ -78,7 +79,10 @@ class Registration:
         )
         with self._s.uow() as uow:
             self._refuse_taken(uow, requisites, supervisor.email)
-            manager_id = manager_id or self._pick_manager(uow)
+            if manager_id is None:
+                manager_id = self._pick_manager(uow)
+            else:
+                self._require_manager(uow, manager_id)
             company = Company(id=self._s.new_id(), requisites=requisites)
             client = CorporateClient.register(
                 client_id=self._s.new_id(),
@@ -168,19 +172,40 @@ class Registration:
         inn: str,
         contact: NewContact,
         kpp: str | None = None,
+        manager_id: str | None = None,
         task_id: str | None = None,
+        invite_url: str | None = None,
     ) -> Registered:
-        """A manager creates a client and its cabinet; the buyer gets their login by email."""
+        """A manager creates a client and its cabinet; ``contact`` becomes its supervisor.
+
+        The client's manager is ``manager_id``, by default the manager creating it. The
+        supervisor gets one letter: with ``invite_url`` (holding ``{token}``) their login
+        and a link to set a password (:meth:`Accounts.invite`), else the welcome letter
+        with their login. The invitation is made right after the client is stored: its
+        checks (the e-mail free among logins too) ran before, so only a database or race
+        failure can leave the client without one; inviting again then sends it.
+        """
         require_manager(actor)
+        if invite_url is not None and "{token}" not in invite_url:
+            raise InvalidValue("invite_url", "must contain {token}", invite_url)
         if task_id is not None:
             # Refuse an unknown or finished task before the client exists, not after.
             with self._s.uow() as uow:
                 uow.tasks.get(task_id).require_open()
-        registered = self.register_client(inn=inn, contact=contact, kpp=kpp)
+        registered = self.register_client(
+            inn=inn,
+            contact=contact,
+            kpp=kpp,
+            manager_id=manager_id or actor.id,
+            notify=invite_url is None,
+        )
         if task_id is not None:
             with self._s.uow() as uow:
                 uow.tasks.get(task_id).complete(actor.id, registered.client_id)
                 uow.commit()
+        if invite_url is not None:
+            supervisor = Actor.buyer(registered.contact_id, registered.client_id)
+            Accounts(self._s).invite(actor, supervisor, invite_url)
         return registered
 
     # -- the manager's side of one-click requests ------------------------------------------
@@ -230,10 +255,21 @@ class Registration:
                 reason="already_registered",
                 inn=inn,
             )
-        if uow.clients.find_by_contact_email(email) is not None:
+        # A login's e-mail too: a manager's, which no client holds.
+        if (
+            uow.clients.find_by_contact_email(email) is not None
+            or uow.logins.find_by_email(email) is not None
+        ):
             raise Conflict(
                 f"a user with email {email} already exists", reason="email_taken", email=email
             )
+
+    @staticmethod
+    def _require_manager(uow: UnitOfWork, manager_id: str) -> None:
+        try:
+            uow.managers.get(manager_id)
+        except NotFound:
+            raise InvalidValue("manager_id", "is not a manager of the shop", manager_id) from None
 
     def _pick_manager(self, uow: UnitOfWork) -> str:
         managers = sorted(uow.managers.list(), key=lambda m: m.id)

@@ -27,6 +27,7 @@ from decimal import Decimal
 import attrs
 
 from b2bcore.domain import events as ev
+from b2bcore.domain import history as noted
 from b2bcore.domain.actors import Actor, ActorKind
 from b2bcore.domain.autoprocessing import Route, RoutingDecision
 from b2bcore.domain.errors import IllegalTransition, InvalidValue, PermissionDenied
@@ -62,7 +63,15 @@ _OPERATORS = frozenset({ActorKind.SYSTEM, ActorKind.MANAGER})
 
 @attrs.frozen(kw_only=True)
 class Transition:
-    """One line of an order's history."""
+    """One line of an order's history.
+
+    ``notes`` say what happened in codes and params (:mod:`b2bcore.domain.history`),
+    which interfaces render in their language; ``reason`` is the same in English
+    text, the notes' texts joined by "; ". The text stays stored rather than
+    derived: the JSON API, logs and events have always carried it, and history
+    written before notes existed has only the text (its ``notes`` are empty, and
+    interfaces show the text as it was stored).
+    """
 
     at: datetime
     actor: Actor
@@ -70,6 +79,7 @@ class Transition:
     from_status: OrderStatus | None
     to_status: OrderStatus
     reason: str = ""
+    notes: tuple[Reason, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -247,7 +257,7 @@ class Order:
     def approve(self, actor: Actor, now: datetime, note: str = "") -> None:
         self._require(actor, "approve", {S.IN_REVIEW}, {ActorKind.MANAGER})
         self.route = Route.AUTOMATIC
-        self._record(actor, now, "approve", S.PLACED, note or "approved by manager")
+        self._record(actor, now, "approve", S.PLACED, noted.approved(note))
         self.events.append(ev.OrderApproved(occurred_at=now, order_id=self.id))
 
     def adjust(
@@ -269,11 +279,11 @@ class Order:
             self.delivery = delivery
         if discount_percent is not None:
             self.discount_percent = discount_percent
-        self._record(actor, now, "adjust", S.IN_REVIEW, "lines, prices or discount adjusted")
+        self._record(actor, now, "adjust", S.IN_REVIEW, noted.adjusted())
 
     def reject(self, actor: Actor, now: datetime, reason: str) -> None:
         self._require(actor, "reject", {S.IN_REVIEW}, {ActorKind.MANAGER})
-        self._cancel(actor, now, "reject", reason or "rejected by manager")
+        self._cancel(actor, now, "reject", noted.rejected(reason))
 
     # -- automatic steps -------------------------------------------------------
 
@@ -290,7 +300,13 @@ class Order:
         self.invoice = Invoice(
             number=number, issued_on=now.date(), due_date=due_date, amount=self.gross_total
         )
-        self._record(actor, now, "issue invoice", S.INVOICED, f"invoice {number}")
+        self._record(
+            actor,
+            now,
+            "issue invoice",
+            S.INVOICED,
+            noted.invoice_issued(number, self.invoice.amount, due_date),
+        )
         self.events.append(
             ev.InvoiceIssued(occurred_at=now, order_id=self.id, invoice_number=number)
         )
@@ -320,7 +336,8 @@ class Order:
             )
         )
         if self.status is S.INVOICED and self.amount_paid >= self.gross_total:
-            self._record(actor, received_at, "record payment", S.PAID, "paid in full")
+            paid = noted.paid_in_full(self.amount_paid)
+            self._record(actor, received_at, "record payment", S.PAID, paid)
             self.events.append(ev.OrderPaid(occurred_at=received_at, order_id=self.id))
         else:
             self.version += 1
@@ -335,7 +352,8 @@ class Order:
         if interval.starts_at < now:
             raise InvalidValue("delivery_interval", "must start in the future", interval.id)
         self.delivery_interval = interval
-        self._record(actor, now, "choose delivery interval", S.SCHEDULED, interval.id)
+        chosen = noted.delivery_interval(interval.id, interval.starts_at, interval.ends_at)
+        self._record(actor, now, "choose delivery interval", S.SCHEDULED, chosen)
         self.events.append(
             ev.DeliveryIntervalChosen(occurred_at=now, order_id=self.id, interval_id=interval.id)
         )
@@ -343,7 +361,13 @@ class Order:
     def request_transport(self, actor: Actor, now: datetime, reference: str) -> None:
         self._require(actor, "request transport for", {S.SCHEDULED}, _OPERATORS)
         self.transport_request = reference
-        self._record(actor, now, "request transport", S.TRANSPORT_REQUESTED, reference)
+        self._record(
+            actor,
+            now,
+            "request transport",
+            S.TRANSPORT_REQUESTED,
+            noted.transport_requested(reference),
+        )
         self.events.append(
             ev.TransportRequested(occurred_at=now, order_id=self.id, reference=reference)
         )
@@ -351,7 +375,7 @@ class Order:
     def ship(self, actor: Actor, now: datetime, reference: str) -> None:
         self._require(actor, "ship", {S.TRANSPORT_REQUESTED}, _OPERATORS)
         self.shipment = reference
-        self._record(actor, now, "ship", S.SHIPPED, reference)
+        self._record(actor, now, "ship", S.SHIPPED, noted.shipped(reference))
         self.events.append(ev.OrderShipped(occurred_at=now, order_id=self.id, reference=reference))
 
     def deliver(self, actor: Actor, now: datetime) -> None:
@@ -396,7 +420,7 @@ class Order:
             return
         allowed = _BUYER_MAY_CANCEL if actor.kind is ActorKind.BUYER else _MANAGER_MAY_CANCEL
         self._require(actor, "cancel", allowed, {actor.kind})
-        self._cancel(actor, now, "cancel", reason or f"cancelled by {actor.kind.value}")
+        self._cancel(actor, now, "cancel", noted.cancelled(actor.kind, reason))
 
     def is_invoice_expired(self, today: date) -> bool:
         return (
@@ -412,9 +436,11 @@ class Order:
             raise IllegalTransition(
                 action="expire the invoice of", state=self.status.value, detail=due
             )
-        self._cancel(actor, now, "expire invoice", f"invoice {invoice.number} expired unpaid")
+        expired = noted.invoice_expired(invoice.number, invoice.due_date)
+        self._cancel(actor, now, "expire invoice", expired)
 
-    def _cancel(self, actor: Actor, now: datetime, action: str, reason: str) -> None:
+    def _cancel(self, actor: Actor, now: datetime, action: str, why: Reason) -> None:
+        reason = why.text
         release = self.holds_reservation
         annul = self.invoice is not None and not self.invoice.annulled
         if self.invoice is not None:
@@ -423,7 +449,7 @@ class Order:
         self.release_pending = release
         self.annul_pending = annul
         self.follow_up_pending = True
-        self._record(actor, now, action, S.CANCELLED, reason)
+        self._record(actor, now, action, S.CANCELLED, why)
         self.events.append(
             ev.OrderCancelled(
                 occurred_at=now,
@@ -447,8 +473,7 @@ class Order:
     def _to_review(self, actor: Actor, now: datetime, reasons: tuple[Reason, ...]) -> None:
         self.route = Route.MANUAL
         self.route_reasons = reasons
-        text = "; ".join(r.text for r in reasons)
-        self._record(actor, now, "send to review", S.IN_REVIEW, text)
+        self._record(actor, now, "send to review", S.IN_REVIEW, *reasons)
         self.events.append(
             ev.OrderSentToReview(
                 occurred_at=now, order_id=self.id, reasons=tuple(r.code for r in reasons)
@@ -479,8 +504,7 @@ class Order:
         now: datetime,
         action: str,
         to_status: OrderStatus,
-        reason: str = "",
-        *,
+        *notes: Reason,
         first: bool = False,
     ) -> None:
         previous = None if first else self.status
@@ -492,7 +516,8 @@ class Order:
                 action=action,
                 from_status=previous,
                 to_status=to_status,
-                reason=reason,
+                reason="; ".join(n.text for n in notes),
+                notes=notes,
             ),
         )
         self.status = to_status

@@ -28,11 +28,14 @@ from b2bcore.ports.passwords import PasswordHasher
 from b2bcore.ports.probe import Probe, ProbeResult, ProbeStatus
 from b2bcore.ports.reports import CellKind, ReportColumn, ReportWriter
 from b2bcore.ports.repositories import (
+    ClientPage,
     ClientRepository,
+    ClientSummary,
     ContractPriceRepository,
     ManagerRepository,
     OrderFilter,
     OrderRepository,
+    OrderSummary,
     ProductRepository,
     ReportFilter,
     ReportRow,
@@ -47,7 +50,9 @@ __all__ = [
     "BankInfo",
     "CellKind",
     "ClaimedMessage",
+    "ClientPage",
     "ClientRepository",
+    "ClientSummary",
     "Clock",
     "CompanyLookup",
     "Contract",
@@ -66,6 +71,7 @@ __all__ = [
     "NumberSequence",
     "OrderFilter",
     "OrderRepository",
+    "OrderSummary",
     "OutboxMessage",
     "OutboxQueue",
     "OutboxRepository",

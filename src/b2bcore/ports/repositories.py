@@ -15,9 +15,9 @@ from typing import Protocol, Self
 
 import attrs
 
-from b2bcore.domain.client import CorporateClient, Manager
+from b2bcore.domain.client import ClientStatus, CorporateClient, Manager
 from b2bcore.domain.events import DomainEvent
-from b2bcore.domain.money import VatRate
+from b2bcore.domain.money import ZERO, VatRate
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.pricing import Product
 from b2bcore.domain.tasks import ManagerTask
@@ -36,6 +36,48 @@ class OrderFilter:
     placed_to: date | None = None
     limit: int = 100
     offset: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class OrderSummary:
+    """One line of an order list, read without loading the order (its document, history
+    and lines): what the buyer's and the manager's lists and the API's list show."""
+
+    id: str
+    number: str
+    client_id: str
+    company_id: str
+    status: OrderStatus
+    placed_at: datetime
+    needs_manager: bool
+    goods_gross: Decimal
+    gross_total: Decimal
+    amount_paid: Decimal
+    invoice_number: str | None
+    invoice_due_date: date | None
+
+    @property
+    def amount_due(self) -> Decimal:
+        """As :attr:`Order.amount_due`: what is left to pay, never below zero."""
+        return max(self.gross_total - self.amount_paid, ZERO)
+
+    @classmethod
+    def of(cls, order: Order) -> OrderSummary:
+        invoice = order.invoice
+        return cls(
+            id=order.id,
+            number=order.number,
+            client_id=order.client_id,
+            company_id=order.company_id,
+            status=order.status,
+            placed_at=order.placed_at,
+            needs_manager=order.needs_manager,
+            goods_gross=order.totals.goods_gross,
+            gross_total=order.gross_total,
+            amount_paid=order.amount_paid,
+            invoice_number=None if invoice is None else invoice.number,
+            invoice_due_date=None if invoice is None else invoice.due_date,
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -70,6 +112,34 @@ class ReportRow:
     vat: Decimal
 
 
+@attrs.frozen(kw_only=True)
+class ClientSummary:
+    """One line of a manager's client list, read without loading the client.
+
+    ``main_inn`` is the INN of the client's first company (the one it registered
+    with); ``company_count`` counts all its companies."""
+
+    id: str
+    name: str
+    main_inn: str
+    manager_id: str
+    discount_percent: Decimal
+    status: ClientStatus
+    company_count: int
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is ClientStatus.ACTIVE
+
+
+@attrs.frozen(kw_only=True)
+class ClientPage:
+    """A page of :meth:`ClientRepository.search` and how many clients match in all."""
+
+    rows: tuple[ClientSummary, ...]
+    total: int
+
+
 class ClientRepository(Protocol):
     def add(self, client: CorporateClient) -> None: ...
     def get(self, client_id: str) -> CorporateClient: ...
@@ -79,6 +149,16 @@ class ClientRepository(Protocol):
 
     def find_by_contact_email(self, email: str) -> CorporateClient | None: ...
     def ids(self) -> Sequence[str]: ...
+    def search(
+        self, text: str = "", *, manager_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> ClientPage:
+        """Committed clients whose name, a company's name or an INN contains ``text``
+        (case-insensitive, surrounding spaces ignored; empty: every client), only
+        ``manager_id``'s if named; by name then id, compared character by character
+        (code points), ``limit`` rows from ``offset``. Changes this unit of work holds
+        and has not committed are not seen."""
+        ...
+
     def discounts(self) -> Mapping[str, Decimal]:
         """Every client's current discount, by id, in one query; a client this unit of
         work holds counts as it is held. Remembers the version of each client read, so
@@ -108,6 +188,11 @@ class OrderRepository(Protocol):
     def get_by_number(self, number: str) -> Order: ...
     def list(self, criteria: OrderFilter) -> Sequence[Order]:
         """Newest first."""
+        ...
+
+    def summaries(self, criteria: OrderFilter) -> Sequence[OrderSummary]:
+        """What :meth:`list` would give, as summaries: newest first, the same filters and
+        page, orders this unit of work holds as they are now; no order is loaded."""
         ...
 
     def ids_in_status(self, statuses: Iterable[OrderStatus]) -> Sequence[str]: ...

@@ -51,7 +51,7 @@ class OrdersController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[OrderSummaryOut]:
-        orders = b2b.cabinet.orders(
+        orders = b2b.cabinet.order_summaries(
             actor,
             client_id=client_id,
             company_ids=company,
@@ -61,7 +61,7 @@ class OrdersController(Controller):
             limit=limit,
             offset=offset,
         )
-        return [OrderSummaryOut.of(order) for order in orders]
+        return [OrderSummaryOut.of_summary(order) for order in orders]
 
     @get(
         "/{order_id:str}",

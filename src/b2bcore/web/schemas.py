@@ -18,6 +18,7 @@ from b2bcore.domain.discount import DiscountStanding
 from b2bcore.domain.order import DeliveryInterval, DocumentRef, Order, Transition
 from b2bcore.domain.pricing import OrderLine, Quote
 from b2bcore.i18n import translate
+from b2bcore.ports import OrderSummary
 
 # -- requests ------------------------------------------------------------------------
 
@@ -254,16 +255,20 @@ class OrderSummaryOut(msgspec.Struct):
 
     @classmethod
     def of(cls, order: Order) -> OrderSummaryOut:
+        return cls.of_summary(OrderSummary.of(order))
+
+    @classmethod
+    def of_summary(cls, summary: OrderSummary) -> OrderSummaryOut:
         return cls(
-            id=order.id,
-            number=order.number,
-            client_id=order.client_id,
-            company_id=order.company_id,
-            status=order.status.value,
-            status_text=translate(f"status:{order.status.value}"),
-            placed_at=order.placed_at,
-            gross_total=order.gross_total,
-            amount_due=order.amount_due,
+            id=summary.id,
+            number=summary.number,
+            client_id=summary.client_id,
+            company_id=summary.company_id,
+            status=summary.status.value,
+            status_text=translate(f"status:{summary.status.value}"),
+            placed_at=summary.placed_at,
+            gross_total=summary.gross_total,
+            amount_due=summary.amount_due,
         )
 
 

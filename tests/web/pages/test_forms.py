@@ -134,7 +134,7 @@ def test_the_cart_places_an_order(supervisor_browser: Browser, cast: Cast) -> No
     submit(supervisor_browser, "/cart/add", {"sku": "PAPER", "quantity": "3"})
     cart = supervisor_browser.get("/cart").text
     assert "Доставка" in cart
-    assert "1\u00a0500,00\u00a0₽" in cart
+    assert "1\u202f500,00\u00a0₽" in cart  # narrow no-break space between thousands
     response = submit(
         supervisor_browser,
         "/cart/place",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.builders import SUPERVISOR_EMAIL, Cast
@@ -62,6 +64,25 @@ def test_the_order_page_shows_lines_history_and_documents(
     assert f"/orders/{shop.invoiced.id}/documents/" in response.text
 
 
+def test_the_order_history_names_the_invoice_in_russian(
+    supervisor_browser: Browser, shop: Shop
+) -> None:
+    """The history line of invoicing says «счёт СЧ-…» with its amount, not English text."""
+    page = supervisor_browser.get(f"/orders/{shop.invoiced.id}").text
+    history = page.split('<ol class="timeline">')[1]
+    assert shop.invoiced.invoice is not None
+    assert f"счёт {shop.invoiced.invoice.number} на " in history
+    assert not re.search(r"\((invoice|paid in full|approved by)", history)
+
+
+def test_the_english_order_history_is_english(supervisor_browser: Browser, shop: Shop) -> None:
+    """With English chosen, the same history line reads in English."""
+    supervisor_browser.get("/lang/en?next=/orders", follow_redirects=False)
+    page = supervisor_browser.get(f"/orders/{shop.invoiced.id}").text
+    assert shop.invoiced.invoice is not None
+    assert f"invoice {shop.invoiced.invoice.number} for " in page
+
+
 def test_a_paid_order_offers_delivery_intervals(supervisor_browser: Browser, shop: Shop) -> None:
     """A paid order without an interval offers the warehouse's intervals to choose from."""
     response = supervisor_browser.get(f"/orders/{shop.paid.id}")
@@ -73,6 +94,8 @@ def test_the_home_page_shows_discount_and_manager(supervisor_browser: Browser) -
     text = supervisor_browser.get("/").text
     assert "Ваша скидка" in text
     assert "Купите ещё на" in text
+    assert re.search(r"<p class=\"big\">\d+(,\d+)?\u00a0%</p>", text)  # 3 %, not 3.00 %
+    assert ".00 %" not in text
     assert "Анна Смирнова" in text
     assert "a.smirnova@shop.example.ru" in text
 

@@ -10,18 +10,30 @@ PDF viewers hint on their own), kerning and layout tables (reportlab does not
 shape text) and most of the name table. reportlab copies a subset of the font
 into every PDF, so this makes each invoice smaller and about twice as fast to
 write (``docs/documents.md``).
+
+Every document embeds the same subset of each face: the characters of
+:data:`REPERTOIRE` (ASCII, Russian, the typographic signs the layouts use) get
+their codes before anything is drawn (:func:`assign_repertoire`), so subsetting
+and compressing a face happens once per process instead of once per PDF (it was
+a third of an invoice's CPU time). A PDF carries some unused glyphs for it (a few
+KB); a character outside the repertoire still gets a code of its own, and that
+document's subset is then made as before.
 """
 
 from __future__ import annotations
 
 import io
 import threading
+import zlib
+from collections.abc import Sequence
+from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from fontTools.ttLib import TTFont as FontFile
 from fontTools.ttLib.tables import ttProgram
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 REGULAR = "PTSans"
 BOLD = "PTSans-Bold"
@@ -31,6 +43,8 @@ _UNUSED_TABLES = ("fpgm", "prep", "cvt ", "hdmx", "LTSH", "DSIG", "VDMX", "kern"
 _NAMES_KEPT = frozenset({0, 1, 2, 3, 4, 5, 6})  # copyright, family, style, id, full, version, PS
 _lock = threading.Lock()
 _registered: set[str] = set()  # the faces reportlab knows, filled once per process
+REPERTOIRE = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя№₽«»„“”‘’—–…·×°§"
+"""What every PDF embeds besides ASCII (which reportlab always maps to itself)."""
 
 
 def font_bytes(face: str) -> bytes:
@@ -62,5 +76,96 @@ def register_fonts() -> None:
         return
     with _lock:
         for face in _FILES.keys() - _registered:
-            pdfmetrics.registerFont(TTFont(face, io.BytesIO(slimmed(font_bytes(face)))))
+            pdfmetrics.registerFont(_EmbeddedFont(face, slimmed(font_bytes(face))))
             _registered.add(face)
+
+
+def assign_repertoire(document: Any) -> None:
+    """Give the :data:`REPERTOIRE` its codes in ``document`` (a canvas's PDF document)
+    before anything is drawn, in the same order every time, so that every document
+    has the same subset of each face (see the module's docstring)."""
+    register_fonts()
+    for face in _FILES:
+        font = pdfmetrics.getFont(face)
+        assert isinstance(font, TTFont)
+        font.splitString(REPERTOIRE, document)
+
+
+class _EmbeddedFont(TTFont):
+    """A reportlab TrueType font whose face remembers the subsets it made."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        super().__init__(name, io.BytesIO(data))
+        self.face = _SubsettingFace(io.BytesIO(data))
+
+    def addObjects(self, doc: Any) -> None:  # reportlab's name
+        """reportlab's font objects, with the widths and the ToUnicode map of a subset
+        formatted and compressed once (they are the same in every document)."""
+        fonts = doc.idToObject["BasicFonts"].dict
+        before = set(fonts)
+        super().addObjects(doc)
+        for name in fonts.keys() - before:
+            pdf_font = fonts[name]
+            pdf_font.Widths = _Widths(pdf_font.Widths.sequence)
+            to_unicode = doc.idToObject[pdf_font.ToUnicode.name]
+            if to_unicode.filters:
+                to_unicode.filters = [_COMPRESSED_ONCE]
+
+
+class _SubsettingFace(TTFontFace):
+    """Subsets made and compressed once per distinct character list, not per document."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file)
+        self._subset = lru_cache(maxsize=8)(self._make_subset)
+
+    def makeSubset(self, subset: Sequence[int]) -> bytes:  # reportlab's name
+        return self._subset(tuple(subset))
+
+    def _make_subset(self, subset: tuple[int, ...]) -> bytes:
+        return bytes(super().makeSubset(list(subset)))
+
+    def addSubsetObjects(self, doc: Any, fontname: str, subset: list[int]) -> Any:
+        reference = super().addSubsetObjects(doc, fontname, subset)  # type: ignore[no-untyped-call]  # typeshed leaves it untyped
+        # The face's file stream, just made: compressed once per distinct subset.
+        stream = doc.idToObject[f"fontFile:{self.filename}({fontname})"]
+        if stream.filters:
+            stream.filters = [_COMPRESSED_ONCE]
+        return reference
+
+
+class _Widths(pdfdoc.PDFArray):
+    """A subset's glyph widths, formatted once per distinct list."""
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
+        widths = tuple(self.sequence)
+        formatted = _formatted_widths.get(widths)
+        if formatted is None:
+            # Numbers format the same in every document (reportlab's fp_str).
+            formatted = bytes(super().format(document, IND))
+            if len(_formatted_widths) >= 16:
+                _formatted_widths.clear()
+            _formatted_widths[widths] = formatted
+        return formatted
+
+
+_formatted_widths: dict[tuple[int, ...], bytes] = {}
+
+
+class _CompressOnce:
+    """reportlab's Flate filter, remembering what it compressed last: a face's subset
+    and its ToUnicode map are the same in every document."""
+
+    pdfname = pdfdoc.PDFZCompress.pdfname
+
+    @staticmethod
+    @lru_cache(maxsize=16)
+    def encode(content: bytes | str) -> bytes:
+        return zlib.compress(content.encode("utf8") if isinstance(content, str) else content)
+
+    @staticmethod
+    def decode(encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
+_COMPRESSED_ONCE = _CompressOnce()

@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from b2bcore.adapters.pdf.fonts import BOLD, REGULAR, register_fonts
+from b2bcore.adapters.pdf.fonts import BOLD, REGULAR, assign_repertoire, register_fonts
 
 Align = Literal["left", "right", "center"]
 PADDING = 1.2 * mm
@@ -105,6 +105,8 @@ class Sheet:
             invariant=1,
             initialFontName=REGULAR,  # type: ignore[arg-type]  # typeshed says float; it is a name
         )
+        if not dry:
+            assign_repertoire(self.canvas._doc)  # type: ignore[attr-defined]  # not in typeshed
         self.canvas.setTitle(title)
         self.canvas.setAuthor("b2bcore")
         self.canvas.setCreator("b2bcore")

@@ -45,11 +45,14 @@ from b2bcore.domain.tasks import ManagerTask, TaskStatus
 from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.outbox import OutboxMessage, OutboxRepository
 from b2bcore.ports.repositories import (
+    ClientPage,
     ClientRepository,
+    ClientSummary,
     ContractPriceRepository,
     ManagerRepository,
     OrderFilter,
     OrderRepository,
+    OrderSummary,
     ProductRepository,
     ReportFilter,
     ReportRow,
@@ -211,6 +214,24 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
     def ids(self) -> Sequence[str]:
         return sorted(client.id for client in self._visible())
 
+    def search(
+        self, text: str = "", *, manager_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> ClientPage:
+        """Committed clients only, as the SQL store reads them."""
+        needle = text.strip().lower()
+        with self._db.lock:
+            stored = list(self._table.values())
+        found = sorted(
+            (
+                client
+                for client in stored
+                if manager_id in (None, client.manager_id) and _client_matches(client, needle)
+            ),
+            key=lambda client: (client.name, client.id),
+        )
+        page = found[offset : offset + limit]
+        return ClientPage(rows=tuple(map(_summary, page)), total=len(found))
+
     def discounts(self) -> Mapping[str, Decimal]:
         with self._db.lock:
             stored = dict(self._table)
@@ -236,6 +257,29 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
                     continue
                 self._loaded_versions[client_id] = version
             client.set_discount(new, now=now)
+
+
+def _client_matches(client: CorporateClient, lowered: str) -> bool:
+    """The client's name, a company's name or an INN contains ``lowered`` (already lower-case)."""
+    companies = client.companies.values()
+    return (
+        lowered in client.name.lower()
+        or any(lowered in company.name.lower() for company in companies)
+        or any(lowered in str(company.requisites.inn) for company in companies)
+    )
+
+
+def _summary(client: CorporateClient) -> ClientSummary:
+    first = next(iter(client.companies.values()), None)
+    return ClientSummary(
+        id=client.id,
+        name=client.name,
+        main_inn="" if first is None else str(first.requisites.inn),
+        manager_id=client.manager_id,
+        discount_percent=client.discount_percent,
+        status=client.status,
+        company_count=len(client.companies),
+    )
 
 
 def _matches(order: Order, criteria: OrderFilter) -> bool:
@@ -278,13 +322,19 @@ class InMemoryOrderRepository(_AggregateRepository[Order]):
         return found
 
     def list(self, criteria: OrderFilter) -> Sequence[Order]:
+        return [self.get(order.id) for order in self._page(criteria)]
+
+    def summaries(self, criteria: OrderFilter) -> Sequence[OrderSummary]:
+        return [OrderSummary.of(order) for order in self._page(criteria)]
+
+    def _page(self, criteria: OrderFilter) -> Sequence[Order]:
+        """The page of visible orders, newest first; read only (stored ones are not copies)."""
         newest_first = sorted(
             (order for order in self._visible() if _matches(order, criteria)),
             key=lambda order: (order.placed_at, order.id),
             reverse=True,
         )
-        page = newest_first[criteria.offset : criteria.offset + criteria.limit]
-        return [self.get(order.id) for order in page]
+        return newest_first[criteria.offset : criteria.offset + criteria.limit]
 
     def ids_in_status(self, statuses: Iterable[OrderStatus]) -> Sequence[str]:
         """Oldest first, so a worker serves orders in the order they came."""

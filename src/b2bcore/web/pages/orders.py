@@ -82,7 +82,7 @@ class OrdersController(PageController):
             }
             settings: PageSettings = request.app.state["pages"]
             orders = paginate(
-                lambda limit, offset: b2b.cabinet.orders(
+                lambda limit, offset: b2b.cabinet.order_summaries(
                     viewer.actor, limit=limit, offset=offset, **criteria
                 ),
                 page,

@@ -2,7 +2,9 @@
 same gettext catalog as the rest of b2bcore (:mod:`b2bcore.i18n`), with ``{name}``
 placeholders filled from keyword arguments: ``{{ _("Order {order}", order=o.number) }}``.
 
-Filters: ``money`` (1 234,50 ₽), ``when`` (Moscow time), ``day``, ``status``.
+Filters: ``money`` (1 234,50 ₽), ``percent`` (2,5 %), ``when`` (Moscow time), ``day``,
+``status``, ``transition`` (a history line, :func:`b2bcore.i18n.render_transition`).
+Numbers are formatted by :mod:`b2bcore.i18n.formatting`, as everywhere else.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from b2bcore.i18n import MOSCOW, translate
+from b2bcore.domain.order import Transition
+from b2bcore.i18n import (
+    HistoryLine,
+    format_day,
+    format_money,
+    format_percent,
+    format_when,
+    render_transition,
+    translate,
+)
 from b2bcore.web.pages.locale import locale_of
 
 
@@ -40,17 +50,25 @@ def _ngettext(
 
 @pass_context
 def _money(context: Mapping[str, Any], value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(value, format="#,##0.00", locale=_locale(context)) + "\u00a0₽"
+    return "—" if value is None else format_money(value, _locale(context))
+
+
+@pass_context
+def _percent(context: Mapping[str, Any], value: Decimal | None) -> str:
+    return "—" if value is None else format_percent(value, _locale(context))
 
 
 def _when(value: datetime | None) -> str:
-    return "—" if value is None else f"{value.astimezone(MOSCOW):%d.%m.%Y %H:%M}"
+    return "—" if value is None else format_when(value)
 
 
 def _day(value: date | None) -> str:
-    return "—" if value is None else f"{value:%d.%m.%Y}"
+    return "—" if value is None else format_day(value)
+
+
+@pass_context
+def _transition(context: Mapping[str, Any], value: Transition) -> HistoryLine:
+    return render_transition(value, _locale(context))
 
 
 @pass_context
@@ -77,7 +95,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
-    env.filters.update(money=_money, when=_when, day=_day, status=_status)
+    env.filters.update(
+        money=_money,
+        percent=_percent,
+        when=_when,
+        day=_day,
+        status=_status,
+        transition=_transition,
+    )
     env.globals.update(locale_of=locale_of, flashes=_flashes)
     return env
 

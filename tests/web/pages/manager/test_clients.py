@@ -6,12 +6,21 @@ import re
 
 from b2bcore.application import B2B
 from b2bcore.bootstrap import InMemoryWorld
-from tests.builders import ROMASHKA_BRANCH_KPP, ROMASHKA_INN, VASILEK_INN, Cast
+from b2bcore.domain.client import Manager
+from tests.builders import (
+    MANAGER,
+    ROMASHKA_BRANCH_KPP,
+    ROMASHKA_INN,
+    SHOP_MANAGER,
+    VASILEK_INN,
+    Cast,
+)
 from tests.web.conftest import Shop
 from tests.web.pages.conftest import Browser, sign_in, submit
 
 SBERBANK_INN = "7707083893"  # in the demo company directory, no client has it
 NEW_BUYER = "m.orlova@sber.example.ru"
+SECOND_MANAGER = Manager(id="mgr-2", full_name="Борис Петров", email="b.petrov@shop.example.ru")
 
 
 def new_client(inn: str = SBERBANK_INN, **fields: str) -> dict[str, str]:
@@ -31,6 +40,15 @@ def test_clients_are_listed_and_found_by_name_or_inn(manager_browser: Browser) -
     assert "Василёк" not in by_name.text
     nobody = manager_browser.get("/manager/clients", params={"q": "нет такого"})
     assert "Клиенты не найдены" in nobody.text
+
+
+def test_client_list_says_how_many_were_found(manager_browser: Browser) -> None:
+    """The number of matches is shown with the list, and each client's main INN."""
+    everyone = manager_browser.get("/manager/clients")
+    assert "Найдено клиентов: 2" in everyone.text
+    assert ROMASHKA_INN in everyone.text
+    by_name = manager_browser.get("/manager/clients", params={"q": "ромаш"})
+    assert "Найдено клиентов: 1" in by_name.text
 
 
 def test_client_list_is_paginated(manager_browser: Browser) -> None:
@@ -112,8 +130,10 @@ def test_new_client_gets_an_invitation_and_can_sign_in(
     assert "СБЕРБАНК" in card.text
     assert NEW_BUYER in card.text
 
-    letters = [m for m in world.mailer.to(NEW_BUYER) if "/password/reset?token=" in m.text]
-    assert len(letters) == 1
+    letters = world.mailer.to(NEW_BUYER)
+    assert len(letters) == 1  # the login and the link in one letter, no welcome besides
+    assert "/password/reset?token=" in letters[0].text
+    assert NEW_BUYER in letters[0].text
     link = re.search(r"https?://\S+/password/reset\?token=(\S+)", letters[0].text)
     assert link is not None
     token = link.group(1)
@@ -128,3 +148,33 @@ def test_new_client_gets_an_invitation_and_can_sign_in(
     browser.post("/logout", data={"_csrf_token": browser.cookies["b2b_csrf"]})
     assert sign_in(browser, NEW_BUYER, new_password).headers["location"] == "/"
     assert "СБЕРБАНК" in browser.get("/").text
+
+
+def test_the_creating_manager_is_chosen_by_default(manager_browser: Browser, app: B2B) -> None:
+    """The form offers every manager, the one filling it in selected."""
+    app.catalogue.add_manager(SECOND_MANAGER)
+    form = manager_browser.get("/manager/clients/new")
+    assert f'<option value="{SHOP_MANAGER.id}" selected>' in form.text
+    assert f'<option value="{SECOND_MANAGER.id}">' in form.text
+
+
+def test_the_new_client_gets_the_manager_chosen(manager_browser: Browser, app: B2B) -> None:
+    """Another manager chosen on the form owns the new client."""
+    app.catalogue.add_manager(SECOND_MANAGER)
+    response = submit(
+        manager_browser,
+        "/manager/clients/new",
+        new_client(confirm="1", manager_id=SECOND_MANAGER.id),
+    )
+    assert response.status_code == 303
+    client_id = response.headers["location"].rsplit("/", 1)[1]
+    assert app.cabinet.client(MANAGER, client_id).manager_id == SECOND_MANAGER.id
+
+
+def test_an_unknown_manager_is_shown_next_to_the_field(manager_browser: Browser) -> None:
+    """A manager id of nobody: 400, the message under the select, no client created."""
+    response = submit(
+        manager_browser, "/manager/clients/new", new_client(confirm="1", manager_id="nobody")
+    )
+    assert response.status_code == 400
+    assert "не менеджер магазина" in response.text

@@ -5,9 +5,11 @@ filter, sort, sum or constrain on) plus a JSON ``doc`` holding every other field
 nested value objects included. Loading merges the two and lets the converter
 call the domain's own constructors, so every validator and converter of the
 domain runs again. A field added to an aggregate lands in ``doc`` without a
-migration. Derived columns (an order's totals, paid date, invoice number) are
-written for queries and constraints and never read back: the domain computes
-them.
+migration, and a doc written before it existed loads with the field's default
+(an order's history notes, for one: older transitions load with none). Derived
+columns (an order's totals, amount paid, paid date, invoice number and due date)
+are written for queries, constraints and order summaries, and never read back
+into an aggregate: the domain computes them.
 
 In JSON, identifiers and Decimals are strings (no float ever holds money),
 instants are ISO 8601 in UTC, enums are their values, sets are sorted lists.
@@ -196,6 +198,8 @@ def order_row(order: Order) -> dict[str, Any]:
         "goods_gross": totals.goods_gross,
         "gross_total": totals.gross,
         "invoice_number": None if order.invoice is None else order.invoice.number,
+        "amount_paid": order.amount_paid,
+        "invoice_due_date": None if order.invoice is None else order.invoice.due_date,
     }
 
 

@@ -1,9 +1,11 @@
-"""Clients: the list (search by name or INN), a client's card, and a new client with
-its cabinet. The new client's supervisor gets an invitation to set a password.
+"""Clients: the list (search by name, company name or INN, paged with the number
+found), a client's card, and a new client with its cabinet. The new client's
+supervisor gets one letter: their login and a link to set a password.
 
 Creating works as the buyer's registration does: the INN is looked up and its
 requisites shown to confirm (a company with branches: the manager picks the KPP),
-then :meth:`Registration.create_client` and :meth:`Accounts.invite`.
+then :meth:`Registration.create_client` with the invitation link. The client's
+manager is chosen on the form, the manager creating it by default.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from b2bcore.application import B2B, NewContact, RegistrationRefused
-from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import DomainError
-from b2bcore.i18n import describe_error, translate
+from b2bcore.i18n import translate
 from b2bcore.web.deps import App
 from b2bcore.web.errors import status_of
 from b2bcore.web.pages.accounts import reset_url
@@ -25,7 +26,7 @@ from b2bcore.web.pages.base import flash, see_other
 from b2bcore.web.pages.config import PageSettings
 from b2bcore.web.pages.forms import Form, FormData, field_errors, required
 from b2bcore.web.pages.manager.desk import PREFIX, DeskController, ManagerViewing, render_desk
-from b2bcore.web.pages.pagination import paginate
+from b2bcore.web.pages.pagination import MAX_PAGE, Page, paginate
 
 Req = Request[Any, Any, Any]
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=10_000)]
@@ -33,7 +34,7 @@ Search = Annotated[str, QueryParameter(name="q", max_length=64)]
 Show = Annotated[str, QueryParameter(max_length=8)]
 TaskId = Annotated[str, QueryParameter(name="task", max_length=64)]
 NEW = "manager/client_new.html"
-CLIENT_FIELDS = ("inn", "kpp", "full_name", "email", "phone")
+CLIENT_FIELDS = ("inn", "kpp", "full_name", "email", "phone", "manager_id")
 
 
 def client_path(client_id: str) -> str:
@@ -55,18 +56,18 @@ class ClientsController(DeskController):
         page: PageNumber = 1,
     ) -> Template:
         owner = manager.actor.id if show == "mine" else None
-        found = paginate(
-            lambda limit, offset: b2b.cabinet.clients(
-                manager.actor, search=q, manager_id=owner, limit=limit, offset=offset
-            ),
-            page,
-            _settings(request).page_size,
+        size, number = _settings(request).page_size, min(page, MAX_PAGE)
+        found = b2b.cabinet.clients(
+            manager.actor, search=q, manager_id=owner, limit=size, offset=(number - 1) * size
         )
         managers = {m.id: m.full_name for m in b2b.catalogue.managers()}
         return render_desk(
             manager,
             "manager/clients.html",
-            page=found,
+            page=Page(
+                items=found.rows, number=number, size=size, has_next=number * size < found.total
+            ),
+            total=found.total,
             managers=managers,
             query={"q": q, "show": "mine" if owner else ""},
         )
@@ -74,17 +75,17 @@ class ClientsController(DeskController):
     @get("/new", sync_to_thread=True)
     def new_form(self, b2b: App, manager: ManagerViewing, task: TaskId = "") -> Template:
         """The form, filled in from a one-click request when ``?task=`` names one."""
-        form: dict[str, str] = {}
+        form: dict[str, str] = {"manager_id": manager.actor.id}
         if task:
             request_ = b2b.registration.registration_request(manager.actor, task)
-            form = {
+            form |= {
                 "inn": request_.inn,
                 "full_name": request_.contact_name,
                 "email": request_.email,
                 "phone": request_.phone,
                 "task_id": request_.id,
             }
-        return render_desk(manager, NEW, form=form, entries=[])
+        return render_desk(manager, NEW, form=form, entries=[], managers=_managers(b2b))
 
     @post("/new", sync_to_thread=True)
     def create(
@@ -117,6 +118,7 @@ class ClientsController(DeskController):
             errors=errors,
             entries=entries,
             form=form.values(),
+            managers=_managers(b2b),
         )
 
     def _create(self, request: Req, b2b: B2B, manager: ManagerViewing, form: Form) -> Response[Any]:
@@ -127,21 +129,16 @@ class ClientsController(DeskController):
             contact=NewContact(
                 full_name=form.get("full_name"), email=form.get("email"), phone=form.get("phone")
             ),
+            manager_id=form.optional("manager_id"),
             task_id=form.optional("task_id"),
+            invite_url=reset_url(request),
         )
-        supervisor = Actor.buyer(registered.contact_id, registered.client_id)
-        locale = manager.locale
-        try:
-            b2b.accounts.invite(manager.actor, supervisor, reset_url(request))
-        except DomainError as exc:  # the client exists: say why no letter went out
-            flash(request, describe_error(exc, locale), "error")
-        else:
-            text = translate(
-                "Client created; we have emailed {email} a link to set a password",
-                locale,
-                email=form.get("email"),
-            )
-            flash(request, text, "success")
+        text = translate(
+            "Client created; we have emailed {email} a link to set a password",
+            manager.locale,
+            email=form.get("email"),
+        )
+        flash(request, text, "success")
         return see_other(client_path(registered.client_id))
 
     @get("/{client_id:str}", sync_to_thread=True)
@@ -157,7 +154,7 @@ class ClientsController(DeskController):
         client = b2b.cabinet.client(manager.actor, client_id)
         summary = b2b.cabinet.summary(manager.actor, client_id)
         orders = paginate(
-            lambda limit, offset: b2b.cabinet.orders(
+            lambda limit, offset: b2b.cabinet.order_summaries(
                 manager.actor, client_id=client_id, limit=limit, offset=offset
             ),
             page,
@@ -171,6 +168,11 @@ class ClientsController(DeskController):
             page=orders,
             names={c.id: c.name for c in client.companies.values()},
         )
+
+
+def _managers(b2b: B2B) -> list[tuple[str, str]]:
+    """The choice of the new client's manager: ``(id, name)``."""
+    return [(m.id, m.full_name) for m in b2b.catalogue.managers()]
 
 
 def _settings(request: Req) -> PageSettings:

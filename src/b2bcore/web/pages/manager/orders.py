@@ -86,7 +86,7 @@ def _page(
     b2b: B2B, manager: ManagerViewing, client_id: str, *, status: int = 200, **context: Any
 ) -> Template:
     """Without a client: choose one; with one: its companies, addresses and the products."""
-    clients = b2b.cabinet.clients(manager.actor, limit=MAX_CLIENTS)
+    clients = b2b.cabinet.clients(manager.actor, limit=MAX_CLIENTS).rows
     client = None
     products: list[Any] = []
     stock: dict[str, int] = {}

@@ -106,7 +106,8 @@ class AggregateRepository(abc.ABC, Generic[A]):
 
     @classmethod
     def _statement(cls, page: Select[Any]) -> Select[Any]:
-        """What to run for a page of main-table rows; orders join their lines here."""
+        """What to run for a page of main-table rows (a join would give several rows an
+        aggregate, which :meth:`_load` groups by ``id``)."""
         return page
 
     def _describe(self, aggregate: A) -> str:
@@ -127,7 +128,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         rows = self._link.rows(self._by_id, {"b_id": aggregate_id})
         if not rows:
             raise NotFound(f"{self.kind} {aggregate_id} not found", id=aggregate_id)
-        return self._remember(rows)
+        return self._load(rows)[0]
 
     def seen(self) -> Iterable[A]:
         """The aggregates this unit of work has loaded or added."""
@@ -144,10 +145,15 @@ class AggregateRepository(abc.ABC, Generic[A]):
     ) -> list[A]:
         """Aggregates whose main rows match ``where``, in ``order_by``; loaded ones as loaded."""
         page = select(self.table).where(*where).order_by(*order_by).limit(limit).offset(offset)
+        return self._load(self._link.rows(self._statement(page)))
+
+    def _load(self, rows: Sequence[RowMapping]) -> list[A]:
+        """The aggregates of ``rows`` (as :meth:`_statement` gave them), in their order; one
+        this unit of work holds already is returned as held, not decoded again."""
         found = []
-        for rows in _groups(self._link.rows(self._statement(page))):
-            held = self._seen.get(rows[0]["id"])
-            found.append(held if held is not None else self._remember(rows))
+        for group in _groups(rows):
+            held = self._seen.get(group[0]["id"])
+            found.append(held if held is not None else self._remember(group))
         return found
 
     def _unseen(self) -> list[ColumnElement[bool]]:

@@ -8,6 +8,8 @@ a client this unit of work does not hold is then never loaded, only its row is
 updated with a version check (:mod:`.discount_updates`). Should it be loaded later in
 the same unit of work, the pending change moves onto the loaded aggregate, so a
 client is only ever written one way.
+
+The manager's search reads summaries, never whole clients (:mod:`.client_search`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, Integer, RowMapping, Table, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
-from b2bcore.adapters.persistence.sql.repositories import discount_updates
+from b2bcore.adapters.persistence.sql.repositories import client_search, discount_updates
 from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     AggregateRepository,
     ChildRows,
@@ -32,6 +34,7 @@ from b2bcore.adapters.persistence.sql.types import Percent
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import percent
+from b2bcore.ports.repositories import ClientPage
 
 _PERCENT = Percent()
 
@@ -95,6 +98,18 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     def ids(self) -> Sequence[str]:
         stored = self._link.scalars(select(clients.c.id))
         return sorted({*stored, *(client.id for client in self.seen())})
+
+    def search(
+        self, text: str = "", *, manager_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> ClientPage:
+        """One statement, the page with the total (see :mod:`.client_search`)."""
+        page, count = client_search.statements(self._link.dialect, text, manager_id, limit, offset)
+        rows = self._link.rows(page)
+        if rows:
+            total = rows[0]["total"]
+        else:  # no row to carry the total: count only when past the end
+            total = self._link.scalars(count)[0] if offset > 0 or limit <= 0 else 0
+        return ClientPage(rows=tuple(map(client_search.summary, rows)), total=total)
 
     def discounts(self) -> Mapping[str, Decimal]:
         listed = self._stored_discounts()

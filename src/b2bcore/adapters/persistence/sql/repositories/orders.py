@@ -1,8 +1,12 @@
 """Orders: one ``orders`` row each (columns for the hot queries, a JSON doc for the
-rest) and their lines in ``order_lines``, loaded together in one statement.
+rest) and their lines in ``order_lines``, read by a second statement for all the
+orders of a page at once (``WHERE order_id IN (…)``): a join would repeat each
+order's row, and decode its document, once per line.
 
-Listing and lookups see this unit of work's own changes, as the in-memory store
-does; the paid volumes are one SQL aggregate each over the committed orders.
+Lists read :class:`~b2bcore.ports.repositories.OrderSummary` rows, columns only:
+no document, no lines. Listing and lookups see this unit of work's own changes, as
+the in-memory store does; the paid volumes are one SQL aggregate each over the
+committed orders.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Row,
     RowMapping,
     Select,
     Table,
@@ -33,16 +38,35 @@ from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     AggregateRepository,
     ChildRows,
 )
+from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import order_lines, orders
 from b2bcore.adapters.persistence.sql.types import Money
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import ZERO, VatRate
 from b2bcore.domain.order import Order, OrderStatus
-from b2bcore.ports.repositories import OrderFilter, ReportFilter, ReportRow
+from b2bcore.ports.repositories import OrderFilter, OrderSummary, ReportFilter, ReportRow
 
-_LINE_PREFIX = "line_"
-_LINES = [order_lines.c[name].label(_LINE_PREFIX + name) for name in codec.LINE_COLUMNS]
 _NEWEST_FIRST = (orders.c.placed_at.desc(), orders.c.id.desc())
+_LINES_OF = (
+    select(order_lines)
+    .where(order_lines.c.order_id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(order_lines.c.order_id, order_lines.c.position)
+)
+_SUMMARY = select(
+    orders.c.id,
+    orders.c.number,
+    orders.c.client_id,
+    orders.c.company_id,
+    orders.c.status,
+    orders.c.placed_at,
+    orders.c.needs_manager,
+    orders.c.goods_gross,
+    orders.c.gross_total,
+    orders.c.amount_paid,
+    orders.c.invoice_number,
+    orders.c.invoice_due_date,
+)
+_STATUSES = {status.value: status for status in OrderStatus}
 
 
 def _midnight(day: date) -> datetime:
@@ -76,6 +100,7 @@ def _matches(order: Order, criteria: OrderFilter) -> bool:
     )
 
 
+_Listed = TypeVar("_Listed", Order, OrderSummary)
 _REPORT_BATCH = 2000  # rows fetched at a time: the report's memory, whatever its length
 
 
@@ -127,8 +152,45 @@ _PAID_VOLUMES = (
 )
 
 
-def _newest_first(found: Iterable[Order]) -> list[Order]:
+def _newest_first(found: Iterable[_Listed]) -> list[_Listed]:
     return sorted(found, key=lambda order: (order.placed_at, order.id), reverse=True)
+
+
+def _summary_page(
+    conditions: Sequence[ColumnElement[bool]], limit: int, offset: int
+) -> Select[Any]:
+    """The summaries of a page, newest first. Past the first, the page's ids are chosen
+    first, by a subquery that the index ``(client_id, placed_at, id, company_id, status)``
+    answers alone: the rows skipped are then never read from the table (PostgreSQL's
+    index scan would fetch each one to return it to the OFFSET that drops it)."""
+    if not offset:
+        return _SUMMARY.where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
+    chosen = (
+        select(orders.c.id)
+        .where(*conditions)
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit)
+        .offset(offset)
+        .scalar_subquery()
+    )
+    return _SUMMARY.where(orders.c.id.in_(chosen)).order_by(*_NEWEST_FIRST)
+
+
+def _summary(row: Row[*tuple[Any, ...]]) -> OrderSummary:
+    return OrderSummary(
+        id=row.id,
+        number=row.number,
+        client_id=row.client_id,
+        company_id=row.company_id,
+        status=_STATUSES[row.status],
+        placed_at=row.placed_at,
+        needs_manager=row.needs_manager,
+        goods_gross=row.goods_gross,
+        gross_total=row.gross_total,
+        amount_paid=row.amount_paid,
+        invoice_number=row.invoice_number,
+        invoice_due_date=row.invoice_due_date,
+    )
 
 
 class SqlOrderRepository(AggregateRepository[Order]):
@@ -136,28 +198,31 @@ class SqlOrderRepository(AggregateRepository[Order]):
     table = orders
     children: ClassVar[dict[str, tuple[Table, str]]] = {"lines": (order_lines, "order_id")}
 
+    def __init__(self, link: Link) -> None:
+        super().__init__(link)
+        self._lines: dict[str, list[RowMapping]] = {}  # by order id, while _load decodes
+
     def _row(self, aggregate: Order) -> dict[str, Any]:
         return codec.order_row(aggregate)
 
     def _child_rows(self, aggregate: Order) -> ChildRows:
         return {"lines": codec.line_rows(aggregate)}
 
-    @classmethod
-    def _statement(cls, page: Select[Any]) -> Select[Any]:
-        chosen = page.subquery()
-        return (
-            select(chosen, *_LINES)
-            .outerjoin(order_lines, order_lines.c.order_id == chosen.c.id)
-            .order_by(chosen.c.placed_at.desc(), chosen.c.id.desc(), order_lines.c.position)
-        )
+    def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
+        """The orders of ``rows``, with the lines of those not held yet read in one go."""
+        fresh = [row["id"] for row in rows if row["id"] not in self._seen]
+        self._lines = {order_id: [] for order_id in fresh}
+        if fresh:
+            for line in self._link.rows(_LINES_OF, {"b_ids": fresh}):
+                self._lines[line["order_id"]].append(line)
+        try:
+            return super()._load(rows)
+        finally:
+            self._lines = {}
 
     def _decode(self, rows: Sequence[RowMapping]) -> Order:
-        lines = [
-            {name: row[_LINE_PREFIX + name] for name in codec.LINE_COLUMNS}
-            for row in rows
-            if row[_LINE_PREFIX + "sku"] is not None
-        ]
-        return codec.order_from_rows(rows[0], lines)
+        (row,) = rows
+        return codec.order_from_rows(row, self._lines[row["id"]])
 
     def _describe(self, aggregate: Order) -> str:
         return f"order {aggregate.number}"
@@ -189,6 +254,20 @@ class SqlOrderRepository(AggregateRepository[Order]):
             limit=criteria.offset + criteria.limit,
         )
         return _newest_first([*held, *stored])[criteria.offset : criteria.offset + criteria.limit]
+
+    def summaries(self, criteria: OrderFilter) -> Sequence[OrderSummary]:
+        """As :meth:`list`, reading only the summary's columns of the page's rows."""
+        conditions = _conditions(criteria)
+        if not self._seen:
+            page = _summary_page(conditions, criteria.limit, criteria.offset)
+            return [_summary(row) for row in self._link.tuples(page)]
+        held = [
+            OrderSummary.of(order) for order in self._seen.values() if _matches(order, criteria)
+        ]
+        page = _summary_page([*conditions, *self._unseen()], criteria.offset + criteria.limit, 0)
+        stored = self._link.tuples(page)
+        found = _newest_first([*held, *map(_summary, stored)])
+        return found[criteria.offset : criteria.offset + criteria.limit]
 
     def ids_in_status(self, statuses: Iterable[OrderStatus]) -> Sequence[str]:
         """Oldest first, so a worker serves orders in the order they came."""
