@@ -52,6 +52,12 @@ _LINES_OF = (
     .where(order_lines.c.order_id.in_(bindparam("b_ids", expanding=True)))
     .order_by(order_lines.c.order_id, order_lines.c.position)
 )
+# One order's (``get``): no expanding IN to render anew on every execution.
+_LINES_OF_ONE = (
+    select(order_lines)
+    .where(order_lines.c.order_id == bindparam("b_id"))
+    .order_by(order_lines.c.position)
+)
 _SUMMARY = select(
     orders.c.id,
     orders.c.number,
@@ -212,7 +218,9 @@ class SqlOrderRepository(AggregateRepository[Order]):
         """The orders of ``rows``, with the lines of those not held yet read in one go."""
         fresh = [row["id"] for row in rows if row["id"] not in self._seen]
         self._lines = {order_id: [] for order_id in fresh}
-        if fresh:
+        if len(fresh) == 1:
+            self._lines[fresh[0]] = list(self._link.rows(_LINES_OF_ONE, {"b_id": fresh[0]}))
+        elif fresh:
             for line in self._link.rows(_LINES_OF, {"b_ids": fresh}):
                 self._lines[line["order_id"]].append(line)
         try:
