@@ -1,9 +1,9 @@
 """The manager's client search (``ClientRepository.search``) over 100 000 clients, on
 PostgreSQL and SQLite: ``python -m benchmarks.client_search [--clients N]``.
 
-Not part of ``python -m benchmarks``: it answers one question (is a search without an
-index fast enough?) and its figures are quoted in
-:mod:`b2bcore.adapters.persistence.sql.repositories.client_search`.
+Not part of ``python -m benchmarks``: it answers one question (is the search fast
+enough?) and its figures, before and after the ``search_text`` column of migration
+0005, are quoted in ``docs/storage.md`` and ``docs/performance.md``.
 
 The clients are written by batched inserts of the codec's rows (not timed): every
 tenth has a second company, each has a supervisor and a delivery address, names are

@@ -104,8 +104,15 @@ def _client_rows(first: int, last: int) -> Iterator[dict[str, list[dict[str, Any
                 .replace("@INN@", inn)
                 .replace("@EMAIL@", f"buyer{number}@client")
             )
+            name, client_doc = f'ООО "Клиент {number}"', json.loads(text_doc)
             batch["clients"].append(
-                {**row, "id": cid, "name": f'ООО "Клиент {number}"', "doc": json.loads(text_doc)}
+                {
+                    **row,
+                    "id": cid,
+                    "name": name,
+                    "doc": client_doc,
+                    "search_text": codec.client_search_text(name, client_doc),
+                }
             )
             batch["companies"].append(
                 {"company_id": f"{cid}-co", "client_id": cid, "inn": inn, "kpp": KPP}

@@ -143,6 +143,12 @@ class ClientSearchContract(abc.ABC):
         assert self.search(uows, "_").total == 0
         assert self.search(uows, '"\\').total == 0
 
+    def test_a_text_spanning_two_fields_matches_nothing(self, uows: UnitOfWorkFactory) -> None:
+        """The end of one company's INN and the start of the next company's name do not
+        make a match together."""
+        assert self.search(uows, f"{INN}\nлютик").total == 0
+        assert self.search(uows, f"{INN} лютик").total == 0
+
     def test_a_manager_narrows_to_their_clients(self, uows: UnitOfWorkFactory) -> None:
         """Only the named manager's clients, counted alike."""
         page = self.search(uows, manager_id="manager-1")

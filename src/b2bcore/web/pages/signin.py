@@ -7,13 +7,16 @@ are limited per client IP here and per email in the use case.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from b2bcore.application.accounts import Accounts
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import DomainError, InvalidValue, SignInRefused, SignInThrottled
 from b2bcore.i18n import describe_error, translate
@@ -37,6 +40,7 @@ LOGIN = "auth/login.html"
 FORGOT = "auth/forgot.html"
 RESET = "auth/reset.html"
 PASSWORD_FIELDS = ("password", "password_repeat")
+log = logging.getLogger(__name__)
 
 
 def home_of(actor: Actor) -> str:
@@ -111,12 +115,13 @@ class SignInController(Controller):
         errors = required(form, locale, "email")
         if errors:
             return render(None, FORGOT, status=400, errors=errors, **context)
-        try:
-            accounts_of(request).request_password_reset(form.get("email"), reset_url(request))
-        except InvalidValue as exc:
-            errors = field_errors(exc, locale, ("email",))
-            return render(None, FORGOT, status=400, errors=errors, **context)
-        return render(None, FORGOT, sent=True, form={})
+        # The lookup, the token and the letter happen after the answer is sent, so
+        # its timing cannot tell a known address from an unknown one.
+        page = render(None, FORGOT, sent=True, form={})
+        page.background = BackgroundTask(
+            _send_reset_link, accounts_of(request), form.get("email"), reset_url(request)
+        )
+        return page
 
     @get("/password/reset")
     async def reset_form(self, token: FromQuery[str] = "") -> Template:
@@ -180,3 +185,11 @@ class PasswordController(PageController):
             return render(viewer, "auth/change.html", status=400, errors=errors)
         flash(request, translate("Your password is changed", locale), "success")
         return see_other("/")
+
+
+def _send_reset_link(accounts: Accounts, email: str, url: str) -> None:
+    """Runs after the response: a failure is logged, the visitor already has their page."""
+    try:
+        accounts.request_password_reset(email, url)
+    except Exception:  # a broken mail server must not surface as an error page later
+        log.exception("password reset for a submitted address failed")

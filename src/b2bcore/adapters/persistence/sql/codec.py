@@ -7,9 +7,9 @@ call the domain's own constructors, so every validator and converter of the
 domain runs again. A field added to an aggregate lands in ``doc`` without a
 migration, and a doc written before it existed loads with the field's default
 (an order's history notes, for one: older transitions load with none). Derived
-columns (an order's totals, amount paid, paid date, invoice number and due date)
-are written for queries, constraints and order summaries, and never read back
-into an aggregate: the domain computes them.
+columns (an order's totals, amount paid, paid date, invoice number and due date; a
+client's ``search_text``) are written for queries, constraints, order summaries and
+the client search, and never read back into an aggregate: the domain computes them.
 
 In JSON, identifiers and Decimals are strings (no float ever holds money),
 instants are ISO 8601 in UTC, enums are their values, sets are sorted lists.
@@ -18,7 +18,7 @@ instants are ISO 8601 in UTC, enums are their values, sets are sorted lists.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, get_origin
@@ -155,9 +155,29 @@ def _join(row: Row, columns: Sequence[str], kind: type[T], **extra: Any) -> T:
 
 # -- clients -------------------------------------------------------------------
 
+SEARCH_SEPARATOR = "\n"
+"""Between the fields of ``search_text``; the search never looks for a text holding it,
+so no match spans two fields."""
+
 
 def client_row(client: CorporateClient) -> dict[str, Any]:
-    return _split(client, CLIENT_COLUMNS)
+    row = _split(client, CLIENT_COLUMNS)
+    return {**row, "search_text": client_search_text(client.name, row["doc"])}
+
+
+def client_search_text(name: str, doc: Mapping[str, Any]) -> str:
+    """What the client search looks in: the client's name, then each company's name and
+    INN, each lower-cased by Python's ``str.lower`` (Cyrillic included, as the in-memory
+    store folds them), joined by :data:`SEARCH_SEPARATOR`.
+
+    Read from the client's stored document, so migration 0005 fills the column of the
+    clients stored before it with this very function. A company's name is its short
+    name, or its full name when it has none (``Company.name``)."""
+    fields = [name]
+    for company in doc["companies"].values():
+        requisites = company["requisites"]
+        fields += (requisites["short_name"] or requisites["full_name"], requisites["inn"])
+    return SEARCH_SEPARATOR.join(field.lower() for field in fields)
 
 
 def client_from_row(row: Row) -> CorporateClient:

@@ -128,12 +128,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: object) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
-    # SQLite's lower() and LIKE fold ASCII only; the client search needs Cyrillic too.
-    dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
-
-
-def _unicode_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
 
 
 def _begin_sqlite(connection: Connection) -> None:

@@ -71,9 +71,17 @@ clients = Table(
     Column("registered_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
     Column("doc", Document, nullable=False),
+    # The client search looks only here (codec.client_search_text): name, company names
+    # and INNs, lower-cased. The default is for the rows 0005 found (it filled them).
+    Column("search_text", Text, nullable=False, server_default=""),
     _percentage("discount_percent"),
     _not_negative("version"),
 )
+
+CLIENT_SEARCH_TRIGRAM_INDEX = "ix_clients_search_text_trgm"
+"""PostgreSQL only and optional, so not in the metadata: a GIN trigram index on
+``clients.search_text`` (``pg_trgm``) serving ``LIKE '%text%'``, made by migration 0005
+when the extension can be created; SQLite scans the column."""
 
 client_companies = Table(
     "client_companies",

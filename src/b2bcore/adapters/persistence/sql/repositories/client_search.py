@@ -2,26 +2,20 @@
 matches (a separate count only for a page past the end).
 
 A client matches when its name, the name of one of its companies or one of their
-INNs contains the text. Names are compared lower-cased: PostgreSQL's ``lower``
-under the ICU collation ``und-x-icu`` (under a ``C`` database locale plain
-``lower`` leaves Cyrillic alone); on SQLite ``unicode_lower``, Python's
-``str.lower`` that :mod:`..engine` registers on every connection (SQLite's own
-``lower`` and ``LIKE`` fold ASCII only). Company names live in the client's JSON
-``doc`` (see :mod:`..codec`: ``companies`` by id, each with ``requisites``), read
-with ``json_each`` on both databases; the INNs come from ``client_companies``.
+INNs contains the text, in any case. The codec writes all of them, lower-cased by
+Python's ``str.lower``, into the client's ``search_text`` column on every write
+(:func:`..codec.client_search_text`); the search lower-cases the text the same way
+and looks for it with ``LIKE '%text%'`` in that column alone. The case folding is
+Python's on every store, so no collation (PostgreSQL's under a ``C`` locale leaves
+Cyrillic alone) and no SQLite function is needed. Fields are joined by a line break
+and a text holding one matches nothing, so no match spans two fields.
 
-No index helps and none is added: ``LIKE '%text%'`` has a wildcard in front, which
-no btree index can serve, so a search reads the clients table once (the INNs through
-one hashed subquery). Unpacking a document costs several times reading it as text,
-so a client's companies are only unpacked when its lower-cased document holds the
-text somewhere (the text JSON-escaped as the engine writes documents); the matches
-are sorted and counted as narrow rows in the same pass. Measured with 100 000
-clients (``python -m benchmarks.client_search``, 2 shared cores, load average ~4):
-a listing without text takes about 0.1 s on both databases; a text search 0.4-0.5 s
-on SQLite and 0.5-1.0 s on PostgreSQL 15 (0.55-0.75 s when measured alone), the
-worst case being a text that matches nothing. The previous search loaded every
-client. Should a shop outgrow this, the next step is a lower-cased search column
-with a trigram index (``pg_trgm``), and its migration.
+On PostgreSQL a GIN trigram index (``pg_trgm``, migration 0005) answers the ``LIKE``
+for a text of three characters or more; SQLite reads the column of every client (a
+leading wildcard defeats any btree index), which is a short string, not a document.
+The matches are sorted and counted as narrow rows (id, name) in the same pass; only
+the page's rows are joined back for their documents. Measured with 100 000 clients
+(``python -m benchmarks.client_search``, 2 shared cores): see ``docs/storage.md``.
 
 Sorting is by name then id in code point order (``COLLATE "C"`` on PostgreSQL,
 SQLite's binary collation, Python's ``<``), so every store pages alike.
@@ -32,26 +26,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Dialect,
-    RowMapping,
-    Select,
-    String,
-    cast,
-    column,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import ColumnElement, Dialect, RowMapping, Select, false, func, select
 
-from b2bcore.adapters.persistence.sql.engine import json_dumps
-from b2bcore.adapters.persistence.sql.tables import client_companies, clients
+from b2bcore.adapters.persistence.sql.codec import SEARCH_SEPARATOR
+from b2bcore.adapters.persistence.sql.tables import clients
 from b2bcore.domain.client import ClientStatus
 from b2bcore.ports.repositories import ClientSummary
-
-_ICU = "und-x-icu"
 
 
 def statements(
@@ -115,43 +95,13 @@ def summary(row: RowMapping) -> ClientSummary:
 
 
 def _matches(dialect: Dialect, needle: str) -> ColumnElement[bool]:
-    by_inn = select(client_companies.c.client_id).where(
-        client_companies.c.inn.contains(needle, autoescape=True)
-    )
-    return (
-        _lower(dialect, clients.c.name).contains(needle, autoescape=True)
-        | clients.c.id.in_(by_inn)
-        | (
-            # Unpacking a document costs four times reading it as text: only a
-            # document holding the needle somewhere is unpacked.
-            _lower(dialect, cast(clients.c.doc, String)).contains(
-                json_dumps(needle)[1:-1], autoescape=True
-            )
-            & _company_named(dialect, needle)
-        )
-    )
-
-
-def _company_named(dialect: Dialect, needle: str) -> ColumnElement[bool]:
-    """One of the client's companies has ``needle`` in its name: the short one, or
-    the full one for a company without a short name (as ``Company.name``)."""
-    if dialect.name == "postgresql":
-        each = func.json_each(clients.c.doc["companies"])
-    else:
-        each = func.json_each(clients.c.doc, "$.companies")
-    company = each.table_valued(column("value", JSON), name="company")
-    short_name = company.c.value[("requisites", "short_name")].as_string()
-    full_name = company.c.value[("requisites", "full_name")].as_string()
-    name = func.coalesce(func.nullif(short_name, ""), full_name)
-    return (
-        select(literal(1))
-        .select_from(company)
-        .where(_lower(dialect, name).contains(needle, autoescape=True))
-        .exists()
-    )
-
-
-def _lower(dialect: Dialect, value: ColumnElement[Any]) -> ColumnElement[str]:
-    if dialect.name == "postgresql":
-        return func.lower(value.collate(_ICU))
-    return func.unicode_lower(value, type_=String)  # registered by the engine
+    """``needle`` (lower-cased) is in the client's name, a company's name or an INN."""
+    if SEARCH_SEPARATOR in needle:  # it would span two fields
+        return false()
+    # One parameter, the whole pattern, and no ESCAPE clause on PostgreSQL: a plan
+    # psycopg prepared scans 10-20 % faster than with ``'%' || :text || '%' ESCAPE '/'``.
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    if dialect.name == "postgresql":  # the backslash is its default escape character
+        return clients.c.search_text.like(pattern)
+    return clients.c.search_text.like(pattern, escape="\\")
