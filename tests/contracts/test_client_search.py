@@ -12,14 +12,12 @@ import abc
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
 
-from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
-from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.client import ClientStatus, Company, CompanyKind, CorporateClient, Requisites
 from b2bcore.domain.identifiers import Inn, Kpp
 from b2bcore.ports.repositories import ClientPage, ClientSummary, UnitOfWorkFactory
 from tests.builders import INN, KPP, NOW, SECOND_INN, SECOND_KPP, make_client, make_manager
+from tests.contracts.storage import InMemory, OnPostgres, OnSqlite
 
 THIRD_INN = "7700111118"
 FOURTH_INN = "7700222227"
@@ -191,24 +189,13 @@ class ClientSearchContract(abc.ABC):
         assert self.search(uows, "Общество с ограниченной").total == 0
 
 
-class TestInMemoryClientSearch(ClientSearchContract):
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return InMemoryUnitOfWorkFactory()
+class TestInMemoryClientSearch(InMemory, ClientSearchContract):
+    pass
 
 
-class TestSqliteClientSearch(ClientSearchContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, sqlite_engine: Engine) -> None:
-        self.engine = sqlite_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestSqliteClientSearch(OnSqlite, ClientSearchContract):
+    pass
 
 
-class TestPostgresClientSearch(ClientSearchContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, postgres_engine: Engine) -> None:
-        self.engine = postgres_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestPostgresClientSearch(OnPostgres, ClientSearchContract):
+    pass

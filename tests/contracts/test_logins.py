@@ -10,15 +10,13 @@ import abc
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
 
-from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
-from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.accounts import Login, LoginToken, TokenPurpose, token_digest
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from tests.builders import NOW
+from tests.contracts.storage import InMemory, OnPostgres, OnSqlite
 
 BUYER = Actor.buyer("contact-1", "client-1")
 MANAGER = Actor.manager("manager-1")
@@ -235,24 +233,13 @@ class LoginRepositoryContract(abc.ABC):
             assert list(kept) == [NOW, NOW]
 
 
-class TestInMemoryLogins(LoginRepositoryContract):
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return InMemoryUnitOfWorkFactory()
+class TestInMemoryLogins(InMemory, LoginRepositoryContract):
+    pass
 
 
-class TestSqliteLogins(LoginRepositoryContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, sqlite_engine: Engine) -> None:
-        self.engine = sqlite_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestSqliteLogins(OnSqlite, LoginRepositoryContract):
+    pass
 
 
-class TestPostgresLogins(LoginRepositoryContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, postgres_engine: Engine) -> None:
-        self.engine = postgres_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestPostgresLogins(OnPostgres, LoginRepositoryContract):
+    pass

@@ -12,10 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
 
-from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
-from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.ports.repositories import OrderFilter, OrderSummary, UnitOfWorkFactory
 from tests.builders import (
@@ -31,6 +28,7 @@ from tests.builders import (
     order_in,
     paid_order,
 )
+from tests.contracts.storage import InMemory, OnPostgres, OnSqlite
 
 
 def _placed(day: int) -> Order:
@@ -187,24 +185,13 @@ class OrderSummariesContract(abc.ABC):
         assert [s.id for s in placed] == ["o5"]
 
 
-class TestInMemoryOrderSummaries(OrderSummariesContract):
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return InMemoryUnitOfWorkFactory()
+class TestInMemoryOrderSummaries(InMemory, OrderSummariesContract):
+    pass
 
 
-class TestSqliteOrderSummaries(OrderSummariesContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, sqlite_engine: Engine) -> None:
-        self.engine = sqlite_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestSqliteOrderSummaries(OnSqlite, OrderSummariesContract):
+    pass
 
 
-class TestPostgresOrderSummaries(OrderSummariesContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, postgres_engine: Engine) -> None:
-        self.engine = postgres_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestPostgresOrderSummaries(OnPostgres, OrderSummariesContract):
+    pass

@@ -22,10 +22,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from sqlalchemy import Engine
 
-from b2bcore.adapters.persistence import InMemoryUnitOfWorkFactory
-from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import Conflict, InvalidValue, NotFound
@@ -53,6 +50,7 @@ from tests.builders import (
     paid_order,
     state_of,
 )
+from tests.contracts.storage import InMemory, OnPostgres, OnSqlite
 
 MANAGER = Actor.manager("manager-1")
 
@@ -900,24 +898,13 @@ class UnitOfWorkContract(abc.ABC):
             assert list(uow.orders.report_rows(ReportFilter(client_id="client-1"))) == []
 
 
-class TestInMemoryUnitOfWork(UnitOfWorkContract):
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return InMemoryUnitOfWorkFactory()
+class TestInMemoryUnitOfWork(InMemory, UnitOfWorkContract):
+    pass
 
 
-class TestSqliteUnitOfWork(UnitOfWorkContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, sqlite_engine: Engine) -> None:
-        self.engine = sqlite_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestSqliteUnitOfWork(OnSqlite, UnitOfWorkContract):
+    pass
 
 
-class TestPostgresUnitOfWork(UnitOfWorkContract):
-    @pytest.fixture(autouse=True)
-    def _database(self, postgres_engine: Engine) -> None:
-        self.engine = postgres_engine
-
-    def make_uow_factory(self) -> UnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(self.engine)
+class TestPostgresUnitOfWork(OnPostgres, UnitOfWorkContract):
+    pass

@@ -30,6 +30,27 @@ def load_client(uow: UnitOfWork, actor: Actor, client_id: str | None = None) -> 
     return uow.clients.get(client_id)
 
 
+def reach(
+    uow: UnitOfWork, actor: Actor, client_id: str | None = None
+) -> tuple[str, frozenset[str]]:
+    """The client the actor works on (as :func:`load_client` finds it, with the same
+    refusals) and the ids of its companies the actor may see, read without loading it:
+    a list or an order page checks this on every request."""
+    if actor.is_buyer:
+        if client_id is not None and client_id != actor.client_id:
+            raise NotFound("client not found", client_id=client_id)
+        assert actor.client_id is not None
+        visible = uow.clients.reach(actor.client_id, actor.id)
+        if visible is None:
+            raise PermissionDenied("this user is not an active user of the client")
+        return actor.client_id, visible
+    if client_id is None:
+        raise NotFound("client not named")
+    every = uow.clients.reach(client_id)
+    assert every is not None  # no contact named: every company
+    return client_id, every
+
+
 def require_supervisor(client: CorporateClient, actor: Actor) -> None:
     """Managing companies, users and addresses: supervisors and managers only."""
     if actor.is_manager:
@@ -48,8 +69,8 @@ def load_order(uow: UnitOfWork, actor: Actor, order_id: str) -> Order:
     """The order, if the actor may see it."""
     order = uow.orders.get(order_id)
     if actor.is_buyer:
-        client = load_client(uow, actor)
-        if order.client_id != client.id or not can_see_company(client, actor, order.company_id):
+        client_id, visible = reach(uow, actor)
+        if order.client_id != client_id or order.company_id not in visible:
             raise NotFound("order not found", order_id=order_id)
     return order
 

@@ -11,6 +11,7 @@ from b2bcore.application.access import (
     can_see_company,
     load_client,
     load_order,
+    reach,
     require_manager,
     require_supervisor,
 )
@@ -310,7 +311,6 @@ def _visible_to(
 ) -> OrderFilter:
     """``criteria`` narrowed to the client's orders in the companies the actor may see
     (of those named, if any)."""
-    client = load_client(uow, actor, client_id)
-    visible = {c.id for c in client.companies.values() if can_see_company(client, actor, c.id)}
-    wanted = visible if company_ids is None else visible & set(company_ids)
-    return attrs.evolve(criteria, client_id=client.id, company_ids=frozenset(wanted))
+    client, visible = reach(uow, actor, client_id)
+    wanted = visible if company_ids is None else visible.intersection(company_ids)
+    return attrs.evolve(criteria, client_id=client, company_ids=wanted)

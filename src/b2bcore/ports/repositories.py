@@ -140,6 +140,16 @@ class ClientPage:
     total: int
 
 
+def reach_of(client: CorporateClient, contact_id: str | None) -> frozenset[str] | None:
+    """:meth:`ClientRepository.reach` of a client held in memory."""
+    if contact_id is None:
+        return frozenset(client.companies)
+    contact = client.contacts.get(contact_id)
+    if contact is None or not contact.active:
+        return None
+    return frozenset(company.id for company in client.companies_for(contact_id))
+
+
 class ClientRepository(Protocol):
     def add(self, client: CorporateClient) -> None: ...
     def get(self, client_id: str) -> CorporateClient: ...
@@ -148,6 +158,14 @@ class ClientRepository(Protocol):
         ...
 
     def find_by_contact_email(self, email: str) -> CorporateClient | None: ...
+    def reach(self, client_id: str, contact_id: str | None = None) -> frozenset[str] | None:
+        """The ids of the client's companies ``contact_id`` may see, as
+        :meth:`CorporateClient.companies_for` gives them (all of them with no contact
+        named), or ``None`` if that is no active user of the client; ``NotFound`` if there
+        is no such client. A client this unit of work holds counts as held; an adapter
+        may read a stored one without loading it (checking access on every request)."""
+        ...
+
     def ids(self) -> Sequence[str]: ...
     def search(
         self, text: str = "", *, manager_id: str | None = None, limit: int = 50, offset: int = 0

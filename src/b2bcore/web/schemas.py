@@ -6,6 +6,7 @@ parses it as a float; times are ISO 8601 with their offset.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -15,7 +16,7 @@ import msgspec
 from b2bcore.application import CabinetSummary
 from b2bcore.domain.client import Company, Manager
 from b2bcore.domain.discount import DiscountStanding
-from b2bcore.domain.order import DeliveryInterval, DocumentRef, Order, Transition
+from b2bcore.domain.order import DeliveryInterval, DocumentRef, Order, OrderStatus, Transition
 from b2bcore.domain.pricing import OrderLine, Quote
 from b2bcore.i18n import translate
 from b2bcore.ports import OrderSummary
@@ -242,6 +243,12 @@ class TransitionOut(msgspec.Struct):
         )
 
 
+@functools.cache
+def _status_text(status: OrderStatus) -> str:
+    """A status's name in the default locale: the same for every line of a list."""
+    return translate(f"status:{status.value}")
+
+
 class OrderSummaryOut(msgspec.Struct):
     id: str
     number: str
@@ -265,7 +272,7 @@ class OrderSummaryOut(msgspec.Struct):
             client_id=summary.client_id,
             company_id=summary.company_id,
             status=summary.status.value,
-            status_text=translate(f"status:{summary.status.value}"),
+            status_text=_status_text(summary.status),
             placed_at=summary.placed_at,
             gross_total=summary.gross_total,
             amount_due=summary.amount_due,

@@ -58,6 +58,7 @@ from b2bcore.ports.repositories import (
     ReportRow,
     TaskRepository,
     UnitOfWork,
+    reach_of,
 )
 
 A = TypeVar("A", CorporateClient, Order, ManagerTask)
@@ -210,6 +211,9 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
     def find_by_contact_email(self, email: str) -> CorporateClient | None:
         wanted = email.strip().lower()
         return self._find(lambda client: any(c.email == wanted for c in client.contacts.values()))
+
+    def reach(self, client_id: str, contact_id: str | None = None) -> frozenset[str] | None:
+        return reach_of(self.get(client_id), contact_id)
 
     def ids(self) -> Sequence[str]:
         return sorted(client.id for client in self._visible())

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Integer, RowMapping, Table, select, type_coerce
+from sqlalchemy import Connection, Integer, RowMapping, Table, bindparam, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.repositories import client_search, discount_updates
@@ -31,12 +31,13 @@ from b2bcore.adapters.persistence.sql.repositories.aggregates import (
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import client_companies, client_contacts, clients
 from b2bcore.adapters.persistence.sql.types import Percent
-from b2bcore.domain.client import CorporateClient
+from b2bcore.domain.client import CorporateClient, Role
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import percent
-from b2bcore.ports.repositories import ClientPage
+from b2bcore.ports.repositories import ClientPage, reach_of
 
 _PERCENT = Percent()
+_DOC = select(clients.c.doc).where(clients.c.id == bindparam("b_id"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,6 +95,26 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
             lambda client: any(c.email == wanted for c in client.contacts.values()),
             clients.c.id.in_(owner),
         )
+
+    def reach(self, client_id: str, contact_id: str | None = None) -> frozenset[str] | None:
+        """From the stored document's companies and contacts, without building the client
+        (its requisites, addresses, bank accounts): as :meth:`CorporateClient.companies_for`
+        reads them (``codec`` stores a client's companies and contacts by id)."""
+        held = self._seen.get(client_id)
+        if held is not None:
+            return reach_of(held, contact_id)
+        docs = self._link.scalars(_DOC, {"b_id": client_id})
+        if not docs:
+            raise NotFound(f"{self.kind} {client_id} not found", id=client_id)
+        companies, contacts = docs[0]["companies"], docs[0]["contacts"]
+        if contact_id is None:
+            return frozenset(companies)
+        contact = contacts.get(contact_id)
+        if contact is None or not contact["active"]:
+            return None
+        if contact["role"] == Role.SUPERVISOR.value:
+            return frozenset(companies)
+        return frozenset(contact["company_ids"]).intersection(companies)
 
     def ids(self) -> Sequence[str]:
         stored = self._link.scalars(select(clients.c.id))
