@@ -272,6 +272,45 @@ def test_a_new_password_must_keep_the_policy(app: B2B, with_passwords: Cast) -> 
     assert app.accounts.sign_in(SUPERVISOR_EMAIL, PASSWORD) == with_passwords.supervisor
 
 
+# -- sessions and the credentials stamp ---------------------------------------------------
+
+
+def test_a_session_is_current_until_the_password_changes(app: B2B, with_passwords: Cast) -> None:
+    """A session's stamp stays current until the password changes; the stamp the change
+    returns is the current one, and it is not the stored hash."""
+    opened = app.accounts.open_session(SUPERVISOR_EMAIL, PASSWORD)
+    assert opened.actor == with_passwords.supervisor
+    assert app.accounts.session_is_current(opened.actor, opened.stamp)
+    assert app.accounts.open_session(SUPERVISOR_EMAIL, PASSWORD).stamp == opened.stamp
+    renewed = app.accounts.change_password(opened.actor, PASSWORD, NEW_PASSWORD)
+    assert not app.accounts.session_is_current(opened.actor, opened.stamp)
+    assert app.accounts.session_is_current(opened.actor, renewed)
+    assert renewed not in stored_login_hash(app, SUPERVISOR_EMAIL)
+
+
+def test_a_reset_ends_the_sessions_opened_before(
+    app: B2B, with_passwords: Cast, world: InMemoryWorld
+) -> None:
+    """After a reset only the stamp it returns is current."""
+    before = app.accounts.open_session(SUPERVISOR_EMAIL, PASSWORD)
+    app.accounts.request_password_reset(SUPERVISOR_EMAIL, RESET_URL)
+    after = app.accounts.reset_and_open_session(token_from(world, SUPERVISOR_EMAIL), NEW_PASSWORD)
+    assert after.actor == before.actor
+    assert not app.accounts.session_is_current(before.actor, before.stamp)
+    assert app.accounts.session_is_current(after.actor, after.stamp)
+
+
+def test_a_stamp_is_current_only_for_its_own_login(app: B2B, with_passwords: Cast) -> None:
+    """Another user's stamp, a user without a login, the system or garbage: not current."""
+    buyer = app.accounts.open_session(SUPERVISOR_EMAIL, PASSWORD)
+    manager = app.accounts.open_session(SHOP_MANAGER.email, PASSWORD)
+    assert not app.accounts.session_is_current(manager.actor, buyer.stamp)
+    assert not app.accounts.session_is_current(with_passwords.employee, buyer.stamp)
+    assert not app.accounts.session_is_current(Actor.system(), buyer.stamp)
+    assert not app.accounts.session_is_current(buyer.actor, "")
+    assert not app.accounts.session_is_current(buyer.actor, "пароль")
+
+
 # -- password reset -------------------------------------------------------------------------
 
 

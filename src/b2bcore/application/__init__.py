@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from b2bcore.application.accounts import Accounts
+from b2bcore.application.accounts import Accounts, SignedIn
 from b2bcore.application.cabinet import Cabinet, CabinetSummary
 from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
@@ -79,6 +79,7 @@ __all__ = [
     "SellerRequisites",
     "Services",
     "Settings",
+    "SignedIn",
     "UploadedFile",
     "Worker",
     "WorkerSettings",

@@ -11,14 +11,21 @@ What the web cabinet calls to turn an e-mail and a password into an
   alike; five within 15 minutes close signing in for 15 minutes
   (:class:`SignInThrottled`).
 * Reset and invitation tokens go out in a letter and are stored as SHA-256 only.
+* A session opened by :meth:`Accounts.open_session` keeps the login's credentials
+  stamp (:func:`~b2bcore.domain.accounts.credentials_stamp`); once the password
+  changes, :meth:`Accounts.session_is_current` says no, so a stolen session ends
+  with the password change or reset that the victim makes.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import math
 import secrets
 from datetime import datetime
+
+import attrs
 
 from b2bcore.application.access import load_client, require_manager, require_supervisor
 from b2bcore.application.context import Services
@@ -54,6 +61,15 @@ TOKEN_RULE = "is unknown, expired or already used"
 _DUMMY_PASSWORD = "b2bcore: there is no such login"
 
 
+@attrs.frozen(kw_only=True)
+class SignedIn:
+    """Who signed in, and the credentials stamp their session keeps (see
+    :meth:`Accounts.session_is_current`)."""
+
+    actor: Actor
+    stamp: str
+
+
 class Accounts:
     def __init__(self, services: Services) -> None:
         self._s = services
@@ -62,7 +78,12 @@ class Accounts:
     # -- signing in -------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str) -> Actor:
-        """The actor whose login this is, if the password matches and they may sign in.
+        """The actor whose login this is: :meth:`open_session` without the stamp."""
+        return self.open_session(email, password).actor
+
+    def open_session(self, email: str, password: str) -> SignedIn:
+        """The actor whose login this is, if the password matches and they may sign in,
+        with the stamp their session keeps.
 
         Raises :class:`SignInThrottled` while the e-mail is throttled (the password is
         not even checked), else :class:`SignInRefused` for any failure, recorded.
@@ -89,14 +110,35 @@ class Accounts:
             if had_failures:
                 uow.logins.clear_failures(address)
             if self._s.passwords.needs_rehash(stored):
-                rehashed = self._s.passwords.hash(password)
-                uow.logins.update(login.rehashed(rehashed))
+                # A new hash is a new stamp: the user's other sessions end (rare: only
+                # when the hasher's parameters have been raised).
+                login = login.rehashed(self._s.passwords.hash(password))
+                uow.logins.update(login)
             uow.commit()
-        return login.actor
+        return _signed_in(login)
 
-    def change_password(self, actor: Actor, current: str, new: str) -> None:
+    def session_is_current(self, actor: Actor, stamp: str) -> bool:
+        """Whether a session of ``actor`` that keeps ``stamp`` was opened with the
+        current password: one lookup of the login by its key, for every signed-in page.
+        Whether the user may still sign in (deactivated, blocked) is not checked here."""
+        try:
+            login_id = login_id_for(actor)
+        except InvalidValue:
+            return False
+        with self._s.uow() as uow:
+            try:
+                login = uow.logins.get(login_id)
+            except NotFound:
+                return False
+        current = login.stamp
+        return current is not None and hmac.compare_digest(current.encode(), stamp.encode())
+
+    def change_password(self, actor: Actor, current: str, new: str) -> str:
         """A signed-in user changes their password; a wrong ``current`` counts as a failed
-        sign-in (``InvalidValue("current_password", ...)``), so it cannot be guessed."""
+        sign-in (``InvalidValue("current_password", ...)``), so it cannot be guessed.
+
+        Returns the new credentials stamp: the session that changed it keeps working
+        with it, every other session of the user ends."""
         now = self._s.clock.now()
         with self._s.uow() as uow:
             login = self._login_of(uow, actor)
@@ -109,8 +151,10 @@ class Accounts:
                 self._record_failure(uow, login.email, now)
                 raise InvalidValue("current_password", "is not the current password")
             check_password(new, email=login.email)
-            uow.logins.update(login.with_password(self._s.passwords.hash(new), now=now))
+            login = login.with_password(self._s.passwords.hash(new), now=now)
+            uow.logins.update(login)
             uow.commit()
+        return _signed_in(login).stamp
 
     # -- reset and invitation tokens ----------------------------------------------------
 
@@ -148,15 +192,21 @@ class Accounts:
             return self._usable_token(uow, token, self._s.clock.now())[1].email
 
     def reset_password(self, token: str, new_password: str) -> Actor:
+        """Who set their password: :meth:`reset_and_open_session` without the stamp."""
+        return self.reset_and_open_session(token, new_password).actor
+
+    def reset_and_open_session(self, token: str, new_password: str) -> SignedIn:
         """Set the password with a reset or invitation token, once; the e-mail's failed
-        sign-ins are forgotten. Returns who it is: the web may sign them in."""
+        sign-ins are forgotten and every session opened before ends. Returns who it is,
+        with the new stamp: the web may sign them in."""
         now = self._s.clock.now()
         with self._s.uow() as uow:
             issued, login = self._usable_token(uow, token, now)
             if not self._may_sign_in(uow, login.actor):
                 raise SignInRefused()
             check_password(new_password, email=login.email)
-            uow.logins.update(login.with_password(self._s.passwords.hash(new_password), now=now))
+            login = login.with_password(self._s.passwords.hash(new_password), now=now)
+            uow.logins.update(login)
             uow.logins.use_token(issued.digest, at=now)
             uow.logins.clear_failures(login.email)
             try:
@@ -165,7 +215,7 @@ class Accounts:
                 if exc.params.get("reason") == "token_used":
                     raise InvalidValue("token", TOKEN_RULE) from exc
                 raise
-        return login.actor
+        return _signed_in(login)
 
     def invite(self, by: Actor, subject: Actor, invite_url: str) -> None:
         """Make a login without a password for a client's user or a manager, and mail
@@ -207,10 +257,11 @@ class Accounts:
 
     # -- passwords set directly ---------------------------------------------------------
 
-    def set_initial_password(self, subject: Actor, password: str) -> None:
+    def set_initial_password(self, subject: Actor, password: str) -> str:
         """The first password of a user who has no login yet: the buyer who has just
         registered their client (``app.registration.register_client``). No permission is
-        checked: call it only right after the registration, for the contact it created."""
+        checked: call it only right after the registration, for the contact it created.
+        Returns the credentials stamp a session signed in with it keeps."""
         now = self._s.clock.now()
         with self._s.uow() as uow:
             actor, email, _name = self._subject(uow, subject)
@@ -223,6 +274,7 @@ class Accounts:
             self._refuse_taken_email(uow, login)
             uow.logins.add(login)
             uow.commit()
+        return _signed_in(login).stamp
 
     def create_manager_login(self, manager_id: str, password: str) -> None:
         """A manager's login with a password (for the CLI and the demo)."""
@@ -347,6 +399,12 @@ class Accounts:
         if manager is not None:
             return Actor.manager(manager.id)
         raise NotFound(f"no user or manager with email {email}", reason="email", email=email)
+
+
+def _signed_in(login: Login) -> SignedIn:
+    stamp = login.stamp
+    assert stamp is not None, "called only with a login whose password was just checked or set"
+    return SignedIn(actor=login.actor, stamp=stamp)
 
 
 def _require_token_placeholder(field: str, url: str) -> None:

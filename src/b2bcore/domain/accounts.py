@@ -8,6 +8,9 @@ password until its owner sets one with the token from the letter.
 Tokens (password reset, invitation) are stored only as their SHA-256
 (:func:`token_digest`); the token itself exists in the letter alone.
 
+A session keeps the :func:`credentials_stamp` of the password it was opened
+with; a new password changes the stamp, which ends every session opened before.
+
 Throttling is a pure function of the recent failures of one e-mail
 (:func:`throttled_until`): :data:`MAX_FAILURES` failures within
 :data:`FAILURE_WINDOW` close signing in for :data:`LOCKOUT`.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -60,6 +64,21 @@ def check_password(password: str, *, email: str) -> str:
     return password
 
 
+_STAMP_KEY = b"b2bcore: credentials stamp of a session"
+
+
+def credentials_stamp(password_hash: str) -> str:
+    """A short keyed digest of a stored password hash: what a session keeps to tell
+    whether the password it was opened with is still the current one.
+
+    It changes whenever the stored hash does -- a new password, and also a rehash
+    with new hasher parameters at sign-in. It is one-way and the hash it comes from
+    is salted, so it gives away neither the hash nor the password.
+    """
+    digest = hmac.new(_STAMP_KEY, password_hash.encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 def login_id_for(actor: Actor) -> str:
     """One login per actor: ``buyer:<contact id>`` or ``manager:<manager id>``."""
     if actor.is_system:
@@ -94,6 +113,11 @@ class Login:
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def stamp(self) -> str | None:
+        """The :func:`credentials_stamp` of the password; ``None`` while there is none."""
+        return None if self.password_hash is None else credentials_stamp(self.password_hash)
 
     def with_password(self, password_hash: str, *, now: datetime) -> Login:
         """A new password, set at ``now``."""

@@ -13,6 +13,10 @@ supervisor; others get a 403 page) as a parameter::
 
 Every lookup goes through the use cases with ``viewer.actor``; they refuse
 other clients' objects (``NotFound`` → 404 page, ``PermissionDenied`` → 403).
+
+Building the viewer also ends a session that is no longer valid: opened with a
+password changed since (:func:`require_current_session`, one lookup of the login),
+or of a user deactivated or a client blocked since.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from b2bcore.application import B2B
+from b2bcore.domain.accounts import buyer_may_sign_in
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import PermissionDenied
+from b2bcore.i18n import translate
 from b2bcore.web.pages.locale import locale_of
-from b2bcore.web.pages.session import actor_of, sign_out
+from b2bcore.web.pages.session import actor_of, end_session, sign_out, stamp_of
 
 Connection = ASGIConnection[Any, Any, Any, Any]
 Req = Request[Any, Any, Any]
@@ -69,6 +75,16 @@ def signed_in(connection: Connection, _: BaseRouteHandler) -> None:
 MANAGER_HOME = "/manager/"
 
 
+def require_current_session(request: Req, b2b: B2B, actor: Actor) -> None:
+    """Sign out a session opened with a password that has been changed or reset since:
+    the browser goes to the login page, which says why."""
+    stamp = stamp_of(request)
+    if stamp is None or not b2b.accounts.session_is_current(actor, stamp):
+        end_session(request)
+        flash(request, translate("Your password was changed: sign in again", locale_of(request)))
+        raise SignInRequired
+
+
 def _viewer(request: Req) -> Viewer:
     actor = actor_of(request)
     if actor is not None and actor.is_manager:
@@ -77,11 +93,15 @@ def _viewer(request: Req) -> Viewer:
     if actor is None or not actor.is_buyer:
         raise SignInRequired if actor is None else PermissionDenied("buyers' cabinet")
     b2b: B2B = request.app.state["b2b"]
+    require_current_session(request, b2b, actor)
     try:
         client = b2b.cabinet.client(actor)
     except PermissionDenied:  # the user was deactivated since they signed in
         sign_out(request)
         raise SignInRequired from None
+    if not buyer_may_sign_in(client, actor.id):  # the client was blocked since
+        sign_out(request)
+        raise SignInRequired
     contact = client.contact(actor.id)
     return Viewer(
         actor=actor,

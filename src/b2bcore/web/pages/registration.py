@@ -88,12 +88,12 @@ class RegistrationController(Controller):
             return self._again(b2b, form, field_errors(exc, locale, CONTACT_FIELDS), locale)
         actor = Actor.buyer(registered.contact_id, registered.client_id)
         try:
-            accounts_of(request).set_initial_password(actor, form.secret("password"))
+            stamp = accounts_of(request).set_initial_password(actor, form.secret("password"))
         except DomainError as exc:
             # The client exists now; the buyer sets a password through the emailed link.
             flash(request, describe(exc, locale), "error")
             return see_other("/password/forgot")
-        sign_in(request, actor)
+        sign_in(request, actor, stamp=stamp)
         flash(request, translate("Welcome! Your cabinet is ready.", locale), "success")
         return see_other("/")
 

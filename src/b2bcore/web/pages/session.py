@@ -12,6 +12,12 @@ The cookie is HttpOnly and SameSite=Lax; Secure when
 :attr:`PageSettings.secure_cookies` is set (always behind TLS). The session id
 is rotated at sign-in (:func:`sign_in`), so an id planted before sign-in is
 worthless after it.
+
+Next to the actor the session keeps the login's credentials stamp
+(``Accounts.open_session``); the pages compare it with the current one on every
+request (``Accounts.session_is_current``), so a password change or reset ends the
+user's other sessions. The session that changed the password gets the new stamp
+and a new id (:func:`restamp`), so even a copy of its own cookie dies with it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ SESSION_COOKIE = "b2b_session"
 _ROTATE = "b2b.rotate_session"
 _NEW_ID = "b2b.new_session_id"
 _ACTOR = "actor"
+_STAMP = "stamp"
 
 Connection = ASGIConnection[Any, Any, Any, Any]
 
@@ -75,16 +82,42 @@ def session_config(*, secure: bool, max_age: int) -> RotatingSessionConfig:
     )
 
 
-def sign_in(connection: Connection, actor: Actor) -> None:
-    """Start a fresh session (new id, nothing carried over) for ``actor``."""
+def sign_in(connection: Connection, actor: Actor, *, stamp: str) -> None:
+    """Start a fresh session (new id, nothing carried over) for ``actor``, opened with
+    the password whose credentials ``stamp`` is given."""
     connection.scope["state"][_ROTATE] = True
     connection.set_session(
-        {_ACTOR: {"kind": actor.kind.value, "id": actor.id, "client": actor.client_id}}
+        {
+            _ACTOR: {"kind": actor.kind.value, "id": actor.id, "client": actor.client_id},
+            _STAMP: stamp,
+        }
     )
+
+
+def restamp(connection: Connection, stamp: str) -> None:
+    """The signed-in user set a new password here: the session keeps its data (the
+    cart) with the new stamp, under a new id."""
+    connection.scope["state"][_ROTATE] = True
+    connection.session[_STAMP] = stamp
+
+
+def stamp_of(connection: Connection) -> str | None:
+    """The credentials stamp the session was opened with, or None."""
+    if not connection.scope.get("session"):
+        return None
+    stamp = connection.session.get(_STAMP)
+    return stamp if isinstance(stamp, str) else None
 
 
 def sign_out(connection: Connection) -> None:
     connection.clear_session()
+
+
+def end_session(connection: Connection) -> None:
+    """Sign out, keeping an empty session under a new id: room for a message (a flash)
+    to the login page the browser is sent to."""
+    connection.scope["state"][_ROTATE] = True
+    connection.set_session({})
 
 
 def actor_of(connection: Connection) -> Actor | None:

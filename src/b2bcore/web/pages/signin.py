@@ -32,7 +32,7 @@ from b2bcore.web.pages.base import (
 from b2bcore.web.pages.forms import FORM, Form, FormData, field_errors, required
 from b2bcore.web.pages.locale import LANG_COOKIE, LOCALES, locale_of
 from b2bcore.web.pages.ratelimit import AttemptLimiter
-from b2bcore.web.pages.session import actor_of, sign_in, sign_out
+from b2bcore.web.pages.session import actor_of, restamp, sign_in, sign_out
 
 Req = Request[Any, Any, Any]
 NextPage = Annotated[str, QueryParameter(name="next", max_length=2000)]
@@ -87,14 +87,14 @@ class SignInController(Controller):
         if wait is not None:
             return _too_many(request, LOGIN, wait, **context)
         try:
-            actor = accounts_of(request).sign_in(form.get("email"), form.secret("password"))
+            signed = accounts_of(request).open_session(form.get("email"), form.secret("password"))
         except SignInThrottled as exc:
             return _too_many(request, LOGIN, exc.retry_after_seconds, **context)
         except (SignInRefused, InvalidValue):
             text = translate("Wrong email or password", locale)
             return render(None, LOGIN, status=400, errors={FORM: text}, **context)
-        sign_in(request, actor)
-        return see_other(safe_next(form.get("next"), home_of(actor)))
+        sign_in(request, signed.actor, stamp=signed.stamp)
+        return see_other(safe_next(form.get("next"), home_of(signed.actor)))
 
     @post("/logout")
     async def logout(self, request: Req) -> Redirect:
@@ -135,13 +135,13 @@ class SignInController(Controller):
         if errors:
             return render(None, RESET, status=400, errors=errors, token=token)
         try:
-            actor = accounts_of(request).reset_password(token, form.secret("password"))
+            signed = accounts_of(request).reset_and_open_session(token, form.secret("password"))
         except DomainError as exc:
             errors = field_errors(exc, locale, ("password", "token"))
             return render(None, RESET, status=400, errors=errors, token=token)
-        sign_in(request, actor)
+        sign_in(request, signed.actor, stamp=signed.stamp)
         flash(request, translate("Your password is set", locale), "success")
-        return see_other(home_of(actor))
+        return see_other(home_of(signed.actor))
 
     @get("/lang/{code:str}")
     async def language(self, code: FromPath[str], next_page: NextPage = "/") -> Redirect:
@@ -174,7 +174,7 @@ class PasswordController(PageController):
         )
         if not errors:
             try:
-                accounts_of(request).change_password(
+                stamp = accounts_of(request).change_password(
                     viewer.actor, form.secret("current_password"), form.secret("password")
                 )
             except SignInThrottled as exc:
@@ -183,6 +183,7 @@ class PasswordController(PageController):
                 errors = field_errors(exc, locale, ("current_password", "password"))
         if errors:
             return render(viewer, "auth/change.html", status=400, errors=errors)
+        restamp(request, stamp)  # this session goes on; the user's other sessions end
         flash(request, translate("Your password is changed", locale), "success")
         return see_other("/")
 

@@ -2,8 +2,9 @@
 
 A manager page subclasses :class:`DeskController` (managers only: no session sends
 the browser to the login page, a buyer gets the 403 page before any id is read)
-and takes ``manager: ManagerViewing``. Every call goes to the use cases with
-``manager.actor``; they hold the rules.
+and takes ``manager: ManagerViewing``, which also ends the session of a manager
+removed, or whose password was changed or reset, since they signed in. Every call
+goes to the use cases with ``manager.actor``; they hold the rules.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from litestar.response import Template
 from b2bcore.application import B2B
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import PermissionDenied
-from b2bcore.web.pages.base import Connection, Req, SignInRequired
+from b2bcore.web.pages.base import Connection, Req, SignInRequired, require_current_session
 from b2bcore.web.pages.locale import locale_of
 from b2bcore.web.pages.session import actor_of, sign_out
 
@@ -54,6 +55,7 @@ def _manager(request: Req) -> ManagerViewer:
     if actor is None or not actor.is_manager:
         raise SignInRequired if actor is None else PermissionDenied("managers' pages")
     b2b: B2B = request.app.state["b2b"]
+    require_current_session(request, b2b, actor)
     found = next((m for m in b2b.catalogue.managers() if m.id == actor.id), None)
     if found is None:  # removed since they signed in
         sign_out(request)
