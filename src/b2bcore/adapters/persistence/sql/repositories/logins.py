@@ -8,19 +8,17 @@ of work used it first, no row changes and the commit fails with ``Conflict``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import attrs
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
+from b2bcore.adapters.persistence.pending_logins import PendingLogins, token_used
 from b2bcore.adapters.persistence.sql.integrity import execute
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import login_tokens, logins, sign_in_failures
 from b2bcore.domain.accounts import Login, LoginToken, TokenPurpose
 from b2bcore.domain.actors import Actor, ActorKind
-from b2bcore.domain.errors import Conflict, NotFound
 
 
 def _login_row(login: Login) -> dict[str, Any]:
@@ -69,109 +67,34 @@ def _token_from_row(row: RowMapping) -> LoginToken:
     )
 
 
-class SqlLoginRepository:
+class SqlLoginRepository(PendingLogins):
     def __init__(self, link: Link) -> None:
         self._link = link
-        self._forget_pending()
+        super().__init__()
 
-    def _forget_pending(self) -> None:
-        self._added: dict[str, Login] = {}
-        self._updated: dict[str, Login] = {}
-        self._tokens: dict[str, LoginToken] = {}
-        self._used: dict[str, datetime] = {}
-        self._failures: list[tuple[str, datetime, datetime]] = []  # email, at, forget_before
-        self._cleared: set[str] = set()
+    def _stored_login(self, login_id: str) -> Login | None:
+        return next(iter(self._stored(logins.c.id == login_id)), None)
 
-    # -- logins ------------------------------------------------------------------------
-
-    def add(self, login: Login) -> None:
-        if login.id in self._added or self._stored(logins.c.id == login.id):
-            raise Conflict(f"login {login.id} already exists", id=login.id)
-        if self.find_by_email(login.email) is not None:
-            raise Conflict(
-                f"a login with email {login.email} already exists",
-                reason="email_taken",
-                email=login.email,
-            )
-        self._added[login.id] = login
-
-    def update(self, login: Login) -> None:
-        if login.id in self._added:
-            self._added[login.id] = login
-        else:
-            self._updated[login.id] = login
-
-    def get(self, login_id: str) -> Login:
-        held = self._added.get(login_id) or self._updated.get(login_id)
-        if held is not None:
-            return held
-        stored = self._stored(logins.c.id == login_id)
-        if not stored:
-            raise NotFound(f"login {login_id} not found", id=login_id)
-        return stored[0]
-
-    def find_by_email(self, email: str) -> Login | None:
-        held = [*self._added.values(), *self._updated.values()]
-        found = next((login for login in held if login.email == email), None)
-        if found is not None:
-            return found
-        stored = self._stored(logins.c.email == email)
-        # A login this unit of work changed is seen as changed (its e-mail may differ).
-        return next((self.get(login.id) for login in stored), None)
+    def _stored_by_email(self, email: str) -> Login | None:
+        return next(iter(self._stored(logins.c.email == email)), None)
 
     def _stored(self, *criteria: Any) -> list[Login]:
         rows = self._link.rows(select(logins).where(*criteria))
         return [_login_from_row(row) for row in rows]
 
-    # -- tokens ------------------------------------------------------------------------
+    def _stored_token(self, digest: str) -> LoginToken | None:
+        rows = self._link.rows(select(login_tokens).where(login_tokens.c.digest == digest))
+        return _token_from_row(rows[0]) if rows else None
 
-    def add_token(self, token: LoginToken) -> None:
-        self._tokens[token.digest] = token
-
-    def find_token(self, digest: str) -> LoginToken | None:
-        found = self._tokens.get(digest)
-        if found is None:
-            rows = self._link.rows(select(login_tokens).where(login_tokens.c.digest == digest))
-            found = _token_from_row(rows[0]) if rows else None
-        if found is not None and digest in self._used:
-            return attrs.evolve(found, used_at=self._used[digest])
-        return found
-
-    def use_token(self, digest: str, *, at: datetime) -> None:
-        self._used[digest] = at
-
-    # -- failures ----------------------------------------------------------------------
-
-    def record_failure(self, email: str, *, at: datetime, forget_before: datetime) -> None:
-        self._failures.append((email, at, forget_before))
-
-    def failures_since(self, email: str, since: datetime) -> Sequence[datetime]:
-        stored: list[datetime] = []
-        if email not in self._cleared:
-            statement = (
-                select(sign_in_failures.c.failed_at)
-                .where(sign_in_failures.c.email == email, sign_in_failures.c.failed_at > since)
-                .order_by(sign_in_failures.c.failed_at)
-            )
-            stored = list(self._link.scalars(statement))
-        pending = [at for owner, at, _ in self._failures if owner == email and at > since]
-        return sorted([*stored, *pending])
-
-    def clear_failures(self, email: str) -> None:
-        self._cleared.add(email)
-        self._failures = [failure for failure in self._failures if failure[0] != email]
+    def _stored_failures(self, email: str, since: datetime) -> list[datetime]:
+        statement = (
+            select(sign_in_failures.c.failed_at)
+            .where(sign_in_failures.c.email == email, sign_in_failures.c.failed_at > since)
+            .order_by(sign_in_failures.c.failed_at)
+        )
+        return list(self._link.scalars(statement))
 
     # -- the commit --------------------------------------------------------------------
-
-    def has_changes(self) -> bool:
-        return bool(
-            self._added
-            or self._updated
-            or self._tokens
-            or self._used
-            or self._failures
-            or self._cleared
-        )
 
     def write(self, connection: Connection) -> None:
         for _id, login in sorted(self._added.items()):
@@ -192,7 +115,7 @@ class SqlLoginRepository:
                 .values(used_at=at)
             )
             if connection.execute(statement).rowcount != 1:
-                raise Conflict("the token was used meanwhile", reason="token_used")
+                raise token_used()
         if self._cleared:
             connection.execute(
                 delete(sign_in_failures).where(sign_in_failures.c.email.in_(sorted(self._cleared)))
