@@ -43,7 +43,7 @@ from b2bcore.adapters.persistence.sql import (
 )
 from b2bcore.adapters.reports import CsvReportWriter, XlsxReportWriter
 from b2bcore.adapters.sap import ErpSimulator
-from b2bcore.application import B2B, Services
+from b2bcore.application import B2B, HANDLED_TOPICS, Services
 from b2bcore.config import DEFAULT_DOCUMENTS_PATH, Config
 from b2bcore.ports import (
     Accounting,
@@ -127,13 +127,13 @@ def bootstrap(
     real = RealSystems.from_config(config, environ)
     if uow is None and config.database_url is not None:
         engine = create_engine_from_url(config.database_url)
-        uow = SqlUnitOfWorkFactory(engine)
+        uow = SqlUnitOfWorkFactory(engine, topics=HANDLED_TOPICS)
         numbers = numbers or SqlNumberSequence(engine)
         queue = queue or SqlOutboxQueue(engine)
     if documents is None and (config.documents_path or config.database_url):
         documents = LocalDocumentStorage(config.documents_path or DEFAULT_DOCUMENTS_PATH)
     services = Services(
-        uow=uow or InMemoryUnitOfWorkFactory(world.database),
+        uow=uow or InMemoryUnitOfWorkFactory(world.database, topics=HANDLED_TOPICS),
         clock=clock or world.clock,
         company_lookup=company_lookup or real.company_lookup or world.companies,
         erp=erp or real.erp or world.erp,

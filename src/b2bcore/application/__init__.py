@@ -10,6 +10,7 @@ from b2bcore.application.catalogue import Catalogue
 from b2bcore.application.context import SellerRequisites, Services, Settings
 from b2bcore.application.discounts import Discounts
 from b2bcore.application.documents import Documents
+from b2bcore.application.handlers import HANDLED_TOPICS
 from b2bcore.application.jobs import RunReport
 from b2bcore.application.ordering import Ordering
 from b2bcore.application.processing import Processing
@@ -60,6 +61,7 @@ class B2B:
 
 __all__ = [
     "B2B",
+    "HANDLED_TOPICS",
     "Accounts",
     "Cabinet",
     "CabinetSummary",

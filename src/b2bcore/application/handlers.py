@@ -32,6 +32,21 @@ ORDER_STEPS = {
 """The order step each topic triggers; its failure parks the order for a manager (a
 failed mail does not). The step's name is what the manager sees and retries."""
 
+HANDLED_TOPICS = frozenset(
+    {
+        *ORDER_STEPS,
+        "StepRetried",
+        "InvoiceIssued",
+        "OrderPaid",
+        "OrderShipped",
+        "OrderSentToReview",
+        "DiscountChanged",
+    }
+)
+"""The events the worker acts on: the only ones the application writes to the outbox
+(``bootstrap``). Any other event (``PaymentRecorded``, ``OrderDelivered``, …) would
+be written, claimed and marked done for nothing."""
+
 
 class Handlers:
     def __init__(self, services: Services) -> None:
@@ -52,6 +67,11 @@ class Handlers:
             "OrderSentToReview": self._sent_to_review,
             "DiscountChanged": self._discount_changed,
         }
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """The topics with a handler (a test holds :data:`HANDLED_TOPICS` to this)."""
+        return frozenset(self._table)
 
     def handle(self, claimed: ClaimedMessage) -> str | None:
         return self._table.get(claimed.message.topic, self._nothing_to_do)(claimed)

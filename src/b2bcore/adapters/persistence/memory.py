@@ -32,8 +32,10 @@ from b2bcore.adapters.persistence.memory_logins import InMemoryLoginRepository, 
 from b2bcore.adapters.persistence.memory_queue import Delivery
 from b2bcore.adapters.persistence.messages import (
     EventCollector,
+    Topics,
     lost_claim,
     message_from_event,
+    worth_storing,
 )
 from b2bcore.domain.client import CorporateClient, Manager
 from b2bcore.domain.errors import Conflict, NotFound
@@ -568,8 +570,9 @@ class InMemoryUnitOfWork(EventCollector):
     outbox: OutboxRepository
     logins: LoginRepository
 
-    def __init__(self, db: InMemoryDatabase) -> None:
+    def __init__(self, db: InMemoryDatabase, topics: Topics = None) -> None:
         self._db = db
+        self._topics = topics
         self._committed_events: list[DomainEvent] = []
         self._begin()
 
@@ -612,7 +615,7 @@ class InMemoryUnitOfWork(EventCollector):
     def commit(self) -> None:
         events = self._take_events()
         try:
-            for event in events:
+            for event in worth_storing(events, self._topics):
                 self._outbox.add(message_from_event(event))
             with self._db.lock:
                 for participant in self._participants:
@@ -631,9 +634,11 @@ class InMemoryUnitOfWork(EventCollector):
 
 @attrs.frozen(eq=False)
 class InMemoryUnitOfWorkFactory:
-    """Units of work over one shared database; a fresh database unless one is given."""
+    """Units of work over one shared database; a fresh database unless one is given.
+    ``topics``: the events written to the outbox (:data:`.messages.Topics`)."""
 
     db: InMemoryDatabase = attrs.Factory(InMemoryDatabase)
+    topics: Topics = None
 
     def __call__(self) -> UnitOfWork:
-        return InMemoryUnitOfWork(self.db)
+        return InMemoryUnitOfWork(self.db, self.topics)

@@ -32,6 +32,21 @@ def event_payload(event: DomainEvent) -> dict[str, Any]:
     return data
 
 
+Topics = frozenset[str] | None
+"""The names of the events a unit of work writes to the outbox; ``None``: every event.
+
+The application passes the topics its worker handles (``HANDLED_TOPICS``): an
+event nobody acts on (a payment recorded, a delivery) would only be written,
+claimed and marked done, a quarter of the pipeline's outbox traffic. A shop that
+reads the outbox itself builds its factory with ``topics=None``.
+"""
+
+
+def worth_storing(events: Iterable[DomainEvent], topics: Topics) -> list[DomainEvent]:
+    """The events of ``topics`` (all of them if it is None), in their order."""
+    return list(events) if topics is None else [e for e in events if e.name in topics]
+
+
 def message_from_event(event: DomainEvent) -> OutboxMessage:
     payload = event_payload(event)
     aggregate_id = str(payload.get("order_id") or payload.get("client_id") or "")

@@ -19,7 +19,7 @@ import attrs
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from b2bcore.adapters.persistence.messages import EventCollector
+from b2bcore.adapters.persistence.messages import EventCollector, Topics, worth_storing
 from b2bcore.adapters.persistence.sql.engine import write_transaction
 from b2bcore.adapters.persistence.sql.integrity import busy_conflict
 from b2bcore.adapters.persistence.sql.repositories import (
@@ -61,8 +61,9 @@ class SqlUnitOfWork(EventCollector):
     outbox: OutboxRepository
     logins: LoginRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, topics: Topics = None) -> None:
         self._link = Link(engine)
+        self._topics = topics
         self._committed_events: list[DomainEvent] = []
         self._begin()
 
@@ -114,7 +115,7 @@ class SqlUnitOfWork(EventCollector):
                 self._outbox.write_completions(connection)
                 for writer in self._writers:
                     writer.write(connection)
-                self._outbox.write_events(connection, events)
+                self._outbox.write_events(connection, worth_storing(events, self._topics))
         except DBAPIError as exc:
             self.rollback()
             conflict = busy_conflict(exc)
@@ -135,9 +136,11 @@ class SqlUnitOfWork(EventCollector):
 
 @attrs.frozen(eq=False)
 class SqlUnitOfWorkFactory:
-    """Units of work over one engine (see :func:`.create_engine_from_url`)."""
+    """Units of work over one engine (see :func:`.create_engine_from_url`); ``topics``:
+    the events written to the outbox (:data:`.messages.Topics`)."""
 
     engine: Engine
+    topics: Topics = None
 
     def __call__(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.topics)
