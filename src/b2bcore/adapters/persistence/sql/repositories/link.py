@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, Executable, Row, RowMapping
+from sqlalchemy import Connection, CursorResult, Dialect, Engine, Executable, Row, RowMapping
+from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
+
+T = TypeVar("T")
 
 
 class Participant(Protocol):
@@ -31,6 +34,10 @@ class Link:
     snapshot or lock outlives it, so a unit of work that has only read never
     holds up a writer (nor, on SQLite, fails because one committed meanwhile).
     Writes happen only in :meth:`SqlUnitOfWork.commit`, in one transaction.
+    Because no read shares a transaction with another, a read that finds its
+    connection dead (the server restarted while the connection sat in the pool,
+    which pings only connections idle for a while, see :mod:`.engine`) is
+    repeated once on a fresh connection instead of failing the caller.
 
     While its unit of work's ``with`` block runs, the link is the thread's open
     link for its engine (:meth:`open_on_this_thread`): a statement that must run
@@ -73,28 +80,42 @@ class Link:
     def rows(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[RowMapping]:
-        connection = self.connection()
-        try:
-            return connection.execute(statement, parameters).mappings().all()
-        finally:
-            connection.rollback()
+        return self._read(statement, parameters, lambda result: result.mappings().all())
 
     def tuples(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Row[*tuple[Any, ...]]]:
         """Rows as named tuples: cheaper than mappings when there are very many."""
-        connection = self.connection()
-        try:
-            return connection.execute(statement, parameters).all()
-        finally:
-            connection.rollback()
+        return self._read(statement, parameters, lambda result: result.all())
 
     def scalars(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Any]:
+        return self._read(statement, parameters, lambda result: result.scalars().all())
+
+    def _read(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any] | None,
+        consume: Callable[[CursorResult[Any]], T],
+    ) -> T:
+        """Run one read as a transaction of its own; once more on a fresh connection if
+        the connection turned out dead (nothing was read or written on it, so nothing is
+        lost by repeating)."""
+        connection = self.connection()
+        repeatable = not connection.in_transaction()
+        try:
+            return consume(connection.execute(statement, parameters))
+        except DBAPIError as exc:
+            if not (repeatable and exc.connection_invalidated):
+                raise
+        finally:
+            if not connection.invalidated:
+                connection.rollback()
+        self.close()
         connection = self.connection()
         try:
-            return connection.execute(statement, parameters).scalars().all()
+            return consume(connection.execute(statement, parameters))
         finally:
             connection.rollback()
 
