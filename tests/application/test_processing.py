@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from b2bcore.adapters.clock import FixedClock
-from b2bcore.application import B2B
+from b2bcore.adapters.persistence.memory import InMemoryOrderRepository
+from b2bcore.application import B2B, HANDLED_TOPICS
+from b2bcore.application.handlers import Handlers
 from b2bcore.bootstrap import InMemoryWorld
 from b2bcore.domain.errors import Rejected, Unavailable
 from b2bcore.domain.order import Order, OrderStatus
+from b2bcore.ports import ShipmentStatus
 from tests.builders import (
     EMPLOYEE_EMAIL,
     SUPERVISOR_EMAIL,
@@ -78,6 +83,16 @@ def test_order_goes_from_placed_to_delivered(world: InMemoryWorld, app: B2B, cas
         S.SHIPPED,
         S.DELIVERED,
     ]
+    # The outbox carried only what the worker acts on: no PaymentRecorded,
+    # TransportRequested or OrderDelivered message was written just to be marked done.
+    topics = sorted(m.topic for m in world.database.outbox.values() if m.aggregate_id == order.id)
+    handled = ["OrderPlaced", "OrderReserved", "InvoiceIssued", "OrderPaid"]
+    handled += ["DeliveryIntervalChosen", "OrderShipped"]
+    assert topics == sorted(handled)
+
+
+def test_the_outbox_topics_are_exactly_the_handled_ones(app: B2B) -> None:
+    assert Handlers(app.services).topics == HANDLED_TOPICS
 
 
 def test_each_external_write_happens_exactly_once(
@@ -433,3 +448,49 @@ def test_cancelled_order_releases_its_stock_and_annuls_once(
     assert effects_for(world, order) == ["annul_invoice", "register_invoice", "release", "reserve"]
     assert world.erp.reserved("TONER") == 0
     assert not read_order(app, order.id).follow_up_pending
+
+
+def test_an_order_in_transit_is_loaded_again_only_when_the_erp_reports_a_move(
+    world: InMemoryWorld, app: B2B, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Goods spend days in transit and every pass polls them: the ERP is asked each time,
+    the order is read again only when the answer moves it on."""
+    order = place_order(app, cast, PAPER=10)
+    app.processing.run_once()
+    pay_in_full(world, app, order.id)
+    app.processing.run_once()
+    app.ordering.choose_delivery_interval(cast.supervisor, order.id, "2026-11-27T09")
+    app.processing.run_once()
+    transport = read_order(app, order.id).transport_request
+    assert transport is not None
+    loads: list[str] = []
+    get = InMemoryOrderRepository.get
+
+    def counted(self: InMemoryOrderRepository, order_id: str) -> Order:
+        loads.append(order_id)
+        return get(self, order_id)
+
+    asked: list[str] = []
+    erp_class = type(world.erp)
+    status_of = erp_class.shipment_status
+
+    def counted_status(self: object, reference: str) -> ShipmentStatus:
+        asked.append(reference)
+        return status_of(self, reference)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(InMemoryOrderRepository, "get", counted)
+    monkeypatch.setattr(erp_class, "shipment_status", counted_status)
+    for _ in range(5):
+        app.processing.run_once()
+    assert loads.count(order.id) <= 1  # at most the pass that first saw it in transit
+    assert asked.count(transport) == 5  # the ERP is asked on every pass all the same
+    world.erp.ship(transport)
+    app.processing.run_once()
+    assert read_order(app, order.id).status is S.SHIPPED
+    loads.clear()
+    for _ in range(3):
+        app.processing.run_once()
+    assert loads.count(order.id) == 0  # shipped, not delivered: nothing to load for
+    world.erp.deliver(transport)
+    app.processing.run_once()
+    assert read_order(app, order.id).status is S.DELIVERED

@@ -14,6 +14,7 @@ from b2bcore.application.steps import OrderSteps
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import Conflict, ExternalSystemError, Rejected, Unavailable
 from b2bcore.domain.order import OrderStatus
+from b2bcore.ports import ShipmentState
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
@@ -56,6 +57,10 @@ class Jobs:
         self._due: dict[str, date] = {}
         """Due dates of invoiced orders seen: fixed while an order stays invoiced, so an
         order is loaded again only once its invoice may have expired."""
+        self._in_transit: dict[str, tuple[str, OrderStatus]] = {}
+        """Transport request and status of each order in transit as last loaded: while
+        the ERP reports nothing new for it, the order is not loaded again. Goods spend
+        days in transit and are polled every few seconds."""
 
     def run(self, report: RunReport) -> None:
         """Payments first: an invoice paid in time must not be expired by the same pass."""
@@ -149,9 +154,17 @@ class Jobs:
     def poll_shipments(self, report: RunReport) -> None:
         with self._s.uow() as uow:
             moving = list(uow.orders.ids_in_status([S.TRANSPORT_REQUESTED, S.SHIPPED]))
+        self._in_transit = {i: self._in_transit[i] for i in moving if i in self._in_transit}
         for order_id in moving:
             try:
-                done = self._steps.poll_shipment(order_id)
+                answer = None
+                known = self._in_transit.get(order_id)
+                if known is not None:
+                    reference, status = known
+                    answer = (reference, self._s.erp.shipment_status(reference))
+                    if not _moves(status, answer[1].state):
+                        continue
+                done, order = self._steps.poll_shipment(order_id, answer)
             except (Unavailable, Conflict) as exc:
                 log.info("order %s: shipment poll deferred: %s", order_id, exc)
                 report.deferred += 1
@@ -160,5 +173,17 @@ class Jobs:
                 log.warning("order %s: shipment poll refused: %s", order_id, exc)
                 report.failed += 1
                 continue
+            watched = order.status in (S.TRANSPORT_REQUESTED, S.SHIPPED) and order.failure is None
+            if watched and order.transport_request is not None:
+                self._in_transit[order_id] = (order.transport_request, order.status)
+            else:
+                self._in_transit.pop(order_id, None)
             if done is not None:
                 report.count(done)
+
+
+def _moves(status: OrderStatus, state: ShipmentState) -> bool:
+    """Whether the ERP's ``state`` takes an order in ``status`` a step further."""
+    if status is S.TRANSPORT_REQUESTED:
+        return state is not ShipmentState.PENDING
+    return state is ShipmentState.DELIVERED

@@ -19,7 +19,13 @@ from b2bcore.domain.autoprocessing import Route
 from b2bcore.domain.errors import Conflict
 from b2bcore.domain.order import Order, OrderStatus
 from b2bcore.domain.reasons import Reason
-from b2bcore.ports import InvoiceRecord, ReservationLine, ShipmentState, UnitOfWork
+from b2bcore.ports import (
+    InvoiceRecord,
+    ReservationLine,
+    ShipmentState,
+    ShipmentStatus,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
@@ -174,13 +180,20 @@ class OrderSteps:
 
     # -- polled, not triggered by a message -----------------------------------------
 
-    def poll_shipment(self, order_id: str) -> str | None:
-        """Ask the ERP how a requested transport is doing; ship or deliver accordingly."""
+    def poll_shipment(
+        self, order_id: str, answer: tuple[str, ShipmentStatus] | None = None
+    ) -> tuple[str | None, Order]:
+        """Ask the ERP how a requested transport is doing; ship or deliver accordingly.
+        ``answer``: (transport request, status) the caller already asked about, used if
+        it is still the order's request. Returns what was done and the order as left."""
         with self._s.uow() as uow:
             order = uow.orders.get(order_id)
             if order.transport_request is None or order.failure is not None:
-                return None
-            status = self._s.erp.shipment_status(order.transport_request)
+                return None, order
+            if answer is not None and answer[0] == order.transport_request:
+                status = answer[1]
+            else:
+                status = self._s.erp.shipment_status(order.transport_request)
             now = self._s.clock.now()
             done = None
             if order.status is S.TRANSPORT_REQUESTED and status.state is not ShipmentState.PENDING:
@@ -191,4 +204,4 @@ class OrderSteps:
                 done = "delivered" if done is None else "shipped and delivered"
             if done is not None:
                 uow.commit()
-            return done
+            return done, order
