@@ -84,18 +84,21 @@ class Ordering:
         return self._offered_intervals(order)
 
     def choose_delivery_interval(self, actor: Actor, order_id: str, interval_id: str) -> Order:
-        with self._s.uow() as uow:
-            found = load_order(uow, actor, order_id)
-        if found.status is not OrderStatus.PAID:  # the order's own rule, before asking the ERP
-            raise IllegalTransition(
-                action="choose a delivery interval for", state=found.status.value
-            )
-        offered = {i.id: i for i in self._offered_intervals(found)}
-        interval = offered.get(interval_id)
-        if interval is None:
-            raise InvalidValue("delivery_interval", "is not one the warehouse offers", interval_id)
+        """The order is read once: reads hold no transaction, so the ERP's answer is
+        awaited without a lock, and the commit's version check refuses the choice if the
+        order changed meanwhile (``Conflict``)."""
         with self._s.uow() as uow:
             order = load_order(uow, actor, order_id)
+            if order.status is not OrderStatus.PAID:  # the order's own rule, before the ERP
+                raise IllegalTransition(
+                    action="choose a delivery interval for", state=order.status.value
+                )
+            offered = {i.id: i for i in self._offered_intervals(order)}
+            interval = offered.get(interval_id)
+            if interval is None:
+                raise InvalidValue(
+                    "delivery_interval", "is not one the warehouse offers", interval_id
+                )
             order.choose_delivery_interval(actor, self._s.clock.now(), interval)
             uow.commit()
         return order
