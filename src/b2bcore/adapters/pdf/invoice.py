@@ -112,7 +112,7 @@ def _bank_box(sheet: Sheet, doc: InvoiceDocument, top: float) -> float:
     return y3
 
 
-def _fit(text: str, width: float) -> list[str]:
+def _fit(text: str, width: float) -> tuple[str, ...]:
     return wrap(text, width - 3 * mm, _SIZE)
 
 
