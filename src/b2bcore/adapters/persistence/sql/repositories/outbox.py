@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
 from b2bcore.adapters.persistence.sql.integrity import execute
@@ -14,7 +14,23 @@ from b2bcore.adapters.persistence.sql.tables import outbox
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
 
-_INSERT = insert(outbox)  # built once: every commit with an event runs it
+# Built once: every commit with an event, every completed message runs them.
+_INSERT = insert(outbox)
+_COMPLETE = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("b_id"),
+        outbox.c.claimed_by == bindparam("b_worker"),
+        outbox.c.processed_at.is_(None),
+    )
+    .values(
+        # Every right-hand side reads the row as it was: the claim's time.
+        processed_at=outbox.c.claimed_at,
+        claimed_by=None,
+        claimed_at=None,
+        claimed_until=None,
+    )
+)
 
 
 def message_from_row(row: RowMapping) -> OutboxMessage:
@@ -61,22 +77,8 @@ class SqlOutboxRepository:
         waits for it and then sees the new holder, so the answer is never stale.
         """
         for message_id, worker in self._completions.items():
-            statement = (
-                update(outbox)
-                .where(
-                    outbox.c.id == message_id,
-                    outbox.c.claimed_by == worker,
-                    outbox.c.processed_at.is_(None),
-                )
-                .values(
-                    # Every right-hand side reads the row as it was: the claim's time.
-                    processed_at=outbox.c.claimed_at,
-                    claimed_by=None,
-                    claimed_at=None,
-                    claimed_until=None,
-                )
-            )
-            if connection.execute(statement).rowcount != 1:
+            completed = connection.execute(_COMPLETE, {"b_id": message_id, "b_worker": worker})
+            if completed.rowcount != 1:
                 raise lost_claim(message_id, worker)
 
     def write_events(self, connection: Connection, events: Iterable[DomainEvent]) -> None:
