@@ -494,3 +494,28 @@ def test_an_order_in_transit_is_loaded_again_only_when_the_erp_reports_a_move(
     world.erp.deliver(transport)
     app.processing.run_once()
     assert read_order(app, order.id).status is S.DELIVERED
+
+
+def test_invoice_expiry_loads_only_the_overdue_orders(
+    world: InMemoryWorld, app: B2B, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pass looks for overdue invoices; an invoiced order not yet due is never read."""
+    waiting = invoiced(app, cast, PAPER=10)
+    loads: list[str] = []
+    get = InMemoryOrderRepository.get
+
+    def counted(self: InMemoryOrderRepository, order_id: str) -> Order:
+        loads.append(order_id)
+        return get(self, order_id)
+
+    monkeypatch.setattr(InMemoryOrderRepository, "get", counted)
+    for _ in range(3):
+        app.processing.run_once()
+    assert waiting.id not in loads
+    assert waiting.invoice is not None
+    clock = world.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(days=(waiting.invoice.due_date - clock.now().date()).days + 1)
+    app.processing.run_once()
+    assert loads.count(waiting.id) >= 1
+    assert read_order(app, waiting.id).status is S.CANCELLED

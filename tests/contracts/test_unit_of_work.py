@@ -632,6 +632,26 @@ class UnitOfWorkContract(abc.ABC):
             assert not uow.orders.ids_in_status([OrderStatus.SHIPPED])
 
     @pytest.mark.usefixtures("five_orders")
+    def test_overdue_invoices(self, uows: UnitOfWorkFactory) -> None:
+        """The invoiced orders due before the day, as the order itself judges them; a held
+        order counts as it is held (paid here, so no longer overdue)."""
+        with uows() as uow:
+            due = uow.orders.get("o2").invoice
+            assert due is not None
+            on_due_date, day_after = due.due_date, due.due_date + timedelta(days=1)
+            assert uow.orders.overdue_invoices(on_due_date) == []
+            assert uow.orders.overdue_invoices(day_after) == ["o2"]
+        with uows() as uow:
+            late = invoiced_order(make_order(order_id="o6", placed_at=on(date(2026, 2, 1), 9)))
+            uow.orders.add(late)
+            assert uow.orders.overdue_invoices(day_after) == ["o6", "o2"]
+            held = uow.orders.get("o2")
+            held.record_payment(
+                SYSTEM, payment_id="p-1", amount=held.amount_due, received_at=held.placed_at
+            )
+            assert uow.orders.overdue_invoices(day_after) == ["o6"]
+
+    @pytest.mark.usefixtures("five_orders")
     def test_find_order_by_invoice_and_number(self, uows: UnitOfWorkFactory) -> None:
         """An order is found by its invoice number and by its own number."""
         with uows() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import attrs
 
@@ -54,9 +54,6 @@ class Jobs:
         """(payment id, invoice number) of payments the last poll found booked or moot.
         Accounting reports every payment of the lookback window on each poll; without
         this, each poll would load one order per payment of the last weeks."""
-        self._due: dict[str, date] = {}
-        """Due dates of invoiced orders seen: fixed while an order stays invoiced, so an
-        order is loaded again only once its invoice may have expired."""
         self._in_transit: dict[str, tuple[str, OrderStatus]] = {}
         """Transport request and status of each order in transit as last loaded: while
         the ERP reports nothing new for it, the order is not loaded again. Goods spend
@@ -129,21 +126,17 @@ class Jobs:
         return True
 
     def expire_invoices(self, report: RunReport) -> None:
-        """Cancel orders whose invoice is past due and not paid in full."""
+        """Cancel orders whose invoice is past due and not paid in full: the overdue ones
+        are one query; only those are loaded (and checked again as loaded)."""
         today = self._s.clock.now().date()
         with self._s.uow() as uow:
-            invoiced = list(uow.orders.ids_in_status([S.INVOICED]))
-        self._due = {i: self._due[i] for i in invoiced if i in self._due}
-        for order_id in invoiced:
-            if order_id in self._due and today <= self._due[order_id]:
-                continue
+            overdue = list(uow.orders.overdue_invoices(today))
+        for order_id in overdue:
             try:
                 with self._s.uow() as uow:
                     order = uow.orders.get(order_id)
-                    if order.status is S.INVOICED and order.invoice is not None:
-                        self._due[order_id] = order.invoice.due_date
                     if not order.is_invoice_expired(today):
-                        continue
+                        continue  # paid or cancelled meanwhile
                     order.expire_invoice(SYSTEM, self._s.clock.now())
                     uow.commit()
             except Conflict:

@@ -348,6 +348,10 @@ class InMemoryOrderRepository(_AggregateRepository[Order]):
         chosen = [order for order in self._visible() if order.status in wanted]
         return [order.id for order in sorted(chosen, key=lambda o: (o.placed_at, o.id))]
 
+    def overdue_invoices(self, today: date) -> Sequence[str]:
+        chosen = [order for order in self._visible() if order.is_invoice_expired(today)]
+        return [order.id for order in sorted(chosen, key=lambda o: (o.placed_at, o.id))]
+
     def find_by_invoice(self, invoice_number: str) -> Order | None:
         return self._find(
             lambda order: order.invoice is not None and order.invoice.number == invoice_number

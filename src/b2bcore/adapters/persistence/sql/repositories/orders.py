@@ -118,6 +118,10 @@ def _order_with_lines(condition: ColumnElement[bool]) -> _OneOrder:
 _ORDER_BY_ID = _order_with_lines(orders.c.id == bindparam("b_id"))
 _ORDER_BY_NUMBER = _order_with_lines(orders.c.number == bindparam("b_number"))
 _ORDER_BY_INVOICE = _order_with_lines(orders.c.invoice_number == bindparam("b_invoice"))
+_OVERDUE = select(orders.c.placed_at, orders.c.id).where(
+    orders.c.status == OrderStatus.INVOICED.value,
+    orders.c.invoice_due_date < bindparam("b_today"),
+)
 _SUMMARY = select(
     orders.c.id,
     orders.c.number,
@@ -469,6 +473,16 @@ class SqlOrderRepository(AggregateRepository[Order]):
         )
         stored = [(row["placed_at"], row["id"]) for row in self._link.rows(statement)]
         held = [(o.placed_at, o.id) for o in self._seen.values() if o.status in wanted]
+        return [order_id for _placed_at, order_id in sorted([*stored, *held])]
+
+    def overdue_invoices(self, today: date) -> Sequence[str]:
+        """From the ``status`` and ``invoice_due_date`` columns, no order loaded."""
+        stored = [
+            (row["placed_at"], row["id"])
+            for row in self._link.rows(_OVERDUE, {"b_today": today})
+            if row["id"] not in self._seen
+        ]
+        held = [(o.placed_at, o.id) for o in self._seen.values() if o.is_invoice_expired(today)]
         return [order_id for _placed_at, order_id in sorted([*stored, *held])]
 
     def paid_volume(self, client_id: str, start: date, end: date) -> Decimal:
