@@ -89,7 +89,7 @@ def test_upgrade_brings_an_empty_database_to_head(tmp_path: Path) -> None:
     assert migrate.current(url) is None
     assert not (tmp_path / "new.db").exists()
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0005"
+    assert migrate.current(url) == migrate.head() == "0006"
 
 
 def test_the_initial_migration_can_be_undone(sqlite_engine: Engine) -> None:

@@ -62,6 +62,16 @@ def complete(uows: UnitOfWorkFactory, claimed: ClaimedMessage) -> None:
         uow.commit()
 
 
+EVERY = timedelta(seconds=30)
+"""How often a periodic job's turn comes round in the turn tests."""
+
+
+def turn(
+    queue: OutboxQueue, worker: str = "worker-a", *, at: datetime = LATER, job: str = "poll"
+) -> bool:
+    return queue.take_turn(job, worker=worker, now=at, every=EVERY)
+
+
 def pending_topics(uows: UnitOfWorkFactory) -> list[tuple[str, str]]:
     with uows() as uow:
         return [(m.topic, m.aggregate_id) for m in uow.outbox.pending()]
@@ -373,6 +383,73 @@ class OutboxQueueContract(abc.ABC):
         claimed = sorted(message_id for share in shares for message_id in share)
         assert len(stored) == 200
         assert claimed == stored
+
+    # -- turns at the periodic jobs ------------------------------------------------
+
+    def test_the_first_to_ask_gets_the_turn(self, queue: OutboxQueue) -> None:
+        """A job nobody ever took: the first caller's turn."""
+        assert turn(queue, "worker-a") is True
+
+    def test_no_other_worker_gets_the_turn_within_every(self, queue: OutboxQueue) -> None:
+        """Until ``every`` has passed since the turn was taken, another worker gets none."""
+        turn(queue, "worker-a")
+        assert turn(queue, "worker-b") is False
+        assert turn(queue, "worker-b", at=LATER + EVERY - timedelta(microseconds=1)) is False
+
+    def test_the_holder_gets_no_second_turn_within_every(self, queue: OutboxQueue) -> None:
+        """Asking again is no way round it: the worker that took the turn waits too."""
+        turn(queue, "worker-a")
+        assert turn(queue, "worker-a") is False
+        assert turn(queue, "worker-a", at=LATER + timedelta(seconds=10)) is False
+
+    def test_the_turn_comes_round_again_after_every(self, queue: OutboxQueue) -> None:
+        """``every`` after the last turn was taken (to the microsecond) the next asker
+        gets it, and it lasts ``every`` from then."""
+        turn(queue, "worker-a")
+        assert turn(queue, "worker-b", at=LATER + EVERY) is True
+        assert turn(queue, "worker-a", at=LATER + EVERY + timedelta(seconds=1)) is False
+        assert turn(queue, "worker-a", at=LATER + 2 * EVERY) is True
+
+    def test_a_late_asker_gets_the_turn_for_every_from_its_now(self, queue: OutboxQueue) -> None:
+        """A turn left untaken for long goes to whoever asks next, timed from their ask."""
+        turn(queue, "worker-a")
+        late = LATER + timedelta(hours=5)
+        assert turn(queue, "worker-b", at=late) is True
+        assert turn(queue, "worker-a", at=late + EVERY - timedelta(seconds=1)) is False
+        assert turn(queue, "worker-a", at=late + EVERY) is True
+
+    def test_jobs_of_different_names_have_turns_of_their_own(self, queue: OutboxQueue) -> None:
+        """Taking one job's turn takes nothing from another job."""
+        assert turn(queue, "worker-a", job="payments") is True
+        assert turn(queue, "worker-b", job="discounts") is True
+        assert turn(queue, "worker-b", job="payments") is False
+        assert turn(queue, "worker-a", job="discounts") is False
+
+    def test_turns_leave_the_messages_alone(
+        self, uows: UnitOfWorkFactory, queue: OutboxQueue
+    ) -> None:
+        """A turn is no message: the backlog and the claims are what they were."""
+        place(uows, "o1")
+        turn(queue, "worker-a")
+        assert queue.backlog(LATER) == 1
+        assert ids(claim(queue, "worker-b")) == ["o1"]
+
+    def test_workers_asking_at_the_same_instant_get_one_turn(self, queue: OutboxQueue) -> None:
+        """Threads asking at once, a few rounds over: exactly one turn per round."""
+        workers, rounds = 8, 5
+        all_ready = threading.Barrier(workers)
+
+        def ask(worker: str) -> list[bool]:
+            granted: list[bool] = []
+            for n in range(rounds):
+                all_ready.wait(timeout=10)
+                granted.append(turn(queue, worker, at=LATER + n * EVERY))
+            return granted
+
+        with ThreadPoolExecutor(workers) as pool:
+            answers = list(pool.map(ask, [f"worker-{n}" for n in range(workers)]))
+        per_round = [sum(answer[n] for answer in answers) for n in range(rounds)]
+        assert per_round == [1] * rounds
 
 
 class TestInMemoryOutboxQueue(OutboxQueueContract):

@@ -1,5 +1,18 @@
 """The worker: drains the outbox and runs the periodic jobs.
 
+Any number of workers may drain one database's outbox side by side. The periodic
+jobs (the payment poll, invoice expiry and the shipment poll, every
+``poll_interval``; the discounts, once a night) are another matter: run by every
+worker they would poll accounting and the ERP once per worker, and every worker
+would act on every payment and shipment found. So :meth:`Worker.run_forever` runs
+them only in its *turn* (:meth:`~b2bcore.ports.outbox.OutboxQueue.take_turn`, the
+``job_turns`` table on SQL): when they are due it asks for the turn and, whether it
+got it or not, looks again ``poll_interval`` later, so one worker at a time runs
+them, about once per interval. A worker that dies mid-job delays the next turn by
+at most that interval (if it dies recomputing the discounts, they wait for the next
+night). :meth:`Worker.run_once` and :meth:`Worker.run_until_idle` (``b2b worker
+--until-idle``, the demo, tests) take no turn: they always run the jobs.
+
 Each message is claimed under a lease, handled, and completed in the same
 transaction as the change its handler made. Failures:
 
@@ -43,6 +56,12 @@ from b2bcore.ports import ClaimedMessage
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
+
+PERIODIC_JOBS = "periodic jobs"
+"""The turn at the payment poll, invoice expiry and the shipment poll, taken together."""
+NIGHTLY_DISCOUNTS = "nightly discounts"
+"""The turn at the nightly recomputation of the discounts: free once a day, from
+``discount_hour_utc`` on (see :meth:`Worker._nightly`)."""
 
 StepObserver = Callable[[str, float], None]
 """Told how long each thing the worker did took, in seconds: a message by its topic, a
@@ -93,7 +112,7 @@ class Worker:
         self.drain(report)
         if jobs:
             self._jobs.run(report)
-            self._nightly(report)
+            self._nightly(report, take_turn=False)
             self.drain(report)
         return report
 
@@ -108,7 +127,9 @@ class Worker:
         return total
 
     def run_forever(self, stop: threading.Event) -> RunReport:
-        """Until ``stop`` is set: the message in hand is finished, then the loop ends."""
+        """Until ``stop`` is set: the message in hand is finished, then the loop ends.
+
+        The periodic jobs run only in this worker's turn (see the module's docstring)."""
         total = RunReport()
         next_jobs = self._s.clock.now()
         idle = min(1.0, self.settings.poll_interval.total_seconds())
@@ -116,9 +137,12 @@ class Worker:
             report = RunReport()
             try:
                 self.drain(report, stop=stop, until=next_jobs)
-                if not stop.is_set() and self._s.clock.now() >= next_jobs:
-                    self._jobs.run(report)
-                    self._nightly(report)
+                now = self._s.clock.now()
+                if not stop.is_set() and now >= next_jobs:
+                    # Another worker's turn: it polls, this one looks again an interval on.
+                    if self._take_turn(PERIODIC_JOBS, now, self.settings.poll_interval):
+                        self._jobs.run(report)
+                    self._nightly(report, take_turn=True)
                     next_jobs = self._s.clock.now() + self.settings.poll_interval
             except Exception:
                 # Outside any message (the claim, a job): its messages come back after
@@ -263,12 +287,30 @@ class Worker:
                 error="worker stopped before handling it",
             )
 
-    def _nightly(self, report: RunReport) -> None:
+    def _take_turn(self, job: str, now: datetime, every: timedelta) -> bool:
+        return self._s.queue.take_turn(job, worker=self.worker_id, now=now, every=every)
+
+    def _nightly(self, report: RunReport, *, take_turn: bool) -> None:
+        """Recompute the discounts on the first pass after ``discount_hour_utc``, once a
+        day; with ``take_turn``, only if this worker takes the day's turn (either way it
+        does not ask again until the next day).
+
+        The turn's ``every`` reaches back to just before today's ``discount_hour_utc``:
+        the turn is free while nobody took it since then, whenever that was, so a turn
+        taken late yesterday (the workers were down at the hour) does not cost today's."""
         now = self._s.clock.now()
-        if not self.settings.nightly_discounts or now.hour < self.settings.discount_hour_utc:
+        hour = self.settings.discount_hour_utc
+        if not self.settings.nightly_discounts or now.hour < hour:
             return
         if self._last_discount_day == now.date():
             return
+        if take_turn:
+            opened = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+            every = now - opened + timedelta(microseconds=1)
+            granted = self._take_turn(NIGHTLY_DISCOUNTS, now, every)
+            self._last_discount_day = now.date()
+            if not granted:
+                return
         self._last_discount_day = now.date()
         changes = self._discounts.recompute()
         if changes:

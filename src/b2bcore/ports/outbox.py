@@ -8,6 +8,10 @@ and *completed* in the same transaction as the change its handler made. A
 worker that dies loses its lease; after the lease runs out another worker
 claims the message again, and the handler's external calls, being idempotent
 by key, are not repeated.
+
+The same queue hands out *turns* at the periodic jobs (:meth:`OutboxQueue.take_turn`),
+so that of several workers on one database only one polls accounting and the ERP
+at a time.
 """
 
 from __future__ import annotations
@@ -99,4 +103,21 @@ class OutboxQueue(Protocol):
 
     def backlog(self, now: datetime) -> int:
         """Unprocessed messages, claimed or not (for status output and tests)."""
+        ...
+
+    def take_turn(self, job: str, *, worker: str, now: datetime, every: timedelta) -> bool:
+        """Whether ``worker`` runs the periodic ``job`` now: True for exactly one caller
+        per ``every``.
+
+        The first to ask once the previous turn of ``job`` was taken ``every`` or longer
+        before ``now`` (or was never taken) gets the turn, which is then taken at ``now``
+        by ``worker``; everyone else gets False, also the holder asking again sooner.
+        Two callers asking at the same instant never both get it; only an ``every`` of
+        zero grants every call. Jobs of different names are independent.
+
+        Nothing is released at the end of a job: a worker that dies mid-job delays the
+        next turn by at most ``every``. The times are the callers' own clocks (the
+        adapters read none), so a worker whose clock runs behind the others' gets a
+        turn later, and one ahead of them sooner.
+        """
         ...

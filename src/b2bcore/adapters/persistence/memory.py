@@ -29,7 +29,7 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 import attrs
 
 from b2bcore.adapters.persistence.memory_logins import InMemoryLoginRepository, LoginStore
-from b2bcore.adapters.persistence.memory_queue import Delivery
+from b2bcore.adapters.persistence.memory_queue import Delivery, JobTurn
 from b2bcore.adapters.persistence.messages import (
     EventCollector,
     Topics,
@@ -80,6 +80,8 @@ class InMemoryDatabase:
     outbox: dict[str, OutboxMessage] = attrs.Factory(dict)
     # Each outbox message's claim, attempts and outcome (see memory_queue).
     deliveries: dict[str, Delivery] = attrs.Factory(dict)
+    # The periodic jobs' turns, by job name (see memory_queue).
+    job_turns: dict[str, JobTurn] = attrs.Factory(dict)
     logins: LoginStore = attrs.Factory(LoginStore)
     lock: threading.RLock = attrs.field(factory=threading.RLock, repr=False)
 

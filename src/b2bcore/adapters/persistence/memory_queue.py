@@ -5,6 +5,10 @@ Beside every stored message :class:`~.memory.InMemoryDatabase` keeps a
 columns. Every call runs under the database's lock, so two claims never return
 the same message, and a unit of work's ``outbox.complete`` is checked against the
 same state when it commits.
+
+The periodic jobs' turns (:meth:`InMemoryOutboxQueue.take_turn`) are a
+:class:`JobTurn` per job name in the database's ``job_turns``, as the SQL adapter
+keeps them in the table of that name.
 """
 
 from __future__ import annotations
@@ -70,6 +74,14 @@ class Delivery:
         return attrs.evolve(self, claimed_by=None, claimed_at=None, claimed_until=None)
 
 
+@attrs.frozen(kw_only=True)
+class JobTurn:
+    """Who took the last turn at a periodic job, and their ``now`` when they took it."""
+
+    taken_by: str
+    taken_at: datetime
+
+
 @attrs.frozen(eq=False)
 class InMemoryOutboxQueue:
     """:class:`~b2bcore.ports.outbox.OutboxQueue` over an :class:`InMemoryDatabase`."""
@@ -126,6 +138,14 @@ class InMemoryOutboxQueue:
         """Every unprocessed message, whatever ``now``: one waiting to be retried counts too."""
         with self.db.lock:
             return sum(1 for d in self.db.deliveries.values() if d.processed_at is None)
+
+    def take_turn(self, job: str, *, worker: str, now: datetime, every: timedelta) -> bool:
+        with self.db.lock:
+            last = self.db.job_turns.get(job)
+            if last is not None and last.taken_at > now - every:
+                return False
+            self.db.job_turns[job] = JobTurn(taken_by=worker, taken_at=now)
+            return True
 
 
 def _claimed_message(message: OutboxMessage, delivery: Delivery) -> ClaimedMessage:

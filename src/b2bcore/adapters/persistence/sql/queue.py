@@ -21,6 +21,21 @@ the database's single write lock, so claims run one after another.
 The subquery walks ``ix_outbox_claim_order`` (partial: unprocessed messages
 only). A completed message's ``processed_at`` is its ``claimed_at``, the time
 the worker passed to the claim: see :meth:`.SqlOutboxRepository.write_completions`.
+
+A turn at a periodic job (:meth:`SqlOutboxQueue.take_turn`) is one statement on
+``job_turns`` too::
+
+    INSERT INTO job_turns (job, taken_by, taken_at) VALUES (:job, :worker, :now)
+    ON CONFLICT (job) DO UPDATE SET taken_by = excluded.taken_by,
+                                    taken_at = excluded.taken_at
+    WHERE job_turns.taken_at <= :now - :every
+    RETURNING job
+
+A row comes back only if the job's row was inserted or updated: the turn is the
+caller's. On PostgreSQL a second caller racing for the same job waits for the
+first one's row and then evaluates the ``WHERE`` against it, which the first
+one's ``taken_at`` now fails; on SQLite the ``BEGIN IMMEDIATE`` transaction makes
+the two run one after the other.
 """
 
 from __future__ import annotations
@@ -29,13 +44,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, RowMapping, Update, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    Table,
+    Update,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import write_transaction
 from b2bcore.adapters.persistence.sql.integrity import busy_conflict
 from b2bcore.adapters.persistence.sql.repositories.outbox import message_from_row
-from b2bcore.adapters.persistence.sql.tables import outbox
+from b2bcore.adapters.persistence.sql.tables import job_turns, outbox
 from b2bcore.ports.outbox import ClaimedMessage, DeadMessage
 
 
@@ -117,6 +143,23 @@ class SqlOutboxQueue:
         with self._engine.connect() as connection:
             return int(connection.execute(statement).scalar_one())
 
+    def take_turn(self, job: str, *, worker: str, now: datetime, every: timedelta) -> bool:
+        insert = _upsert_into(job_turns, self._engine.dialect.name)
+        statement = (
+            insert.values(job=job, taken_by=worker, taken_at=now)
+            .on_conflict_do_update(
+                index_elements=[job_turns.c.job],
+                set_={
+                    "taken_by": insert.excluded.taken_by,
+                    "taken_at": insert.excluded.taken_at,
+                },
+                where=job_turns.c.taken_at <= now - every,
+            )
+            .returning(job_turns.c.job)
+        )
+        with self._write() as connection:
+            return connection.execute(statement).first() is not None
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction; a database too busy to take it is a Conflict to retry."""
@@ -128,6 +171,15 @@ class SqlOutboxQueue:
             if conflict is None:
                 raise
             raise conflict from exc
+
+
+def _upsert_into(table: Table, dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ``ON CONFLICT … DO UPDATE``, in ``dialect``'s flavour."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported database {dialect!r}: use sqlite or postgresql")
 
 
 def _release(message_id: str, worker: str) -> Update:

@@ -242,6 +242,16 @@ outbox = Table(
     ),
 )
 
+# The periodic jobs' turns (OutboxQueue.take_turn, see sql/queue.py): per job, the
+# worker that last took it and that worker's "now" when it did.
+job_turns = Table(
+    "job_turns",
+    metadata,
+    Column("job", Text, primary_key=True),
+    Column("taken_by", Text, nullable=False),
+    Column("taken_at", UtcDateTime, nullable=False),
+)
+
 number_sequences = Table(
     "number_sequences",
     metadata,
