@@ -3,7 +3,14 @@ document of the process: what one document drew must never show in the next."""
 
 from __future__ import annotations
 
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
+
 from b2bcore.adapters.pdf import PdfDocumentRenderer
+from b2bcore.adapters.pdf.fonts import BOLD, REGULAR
 from b2bcore.adapters.pdf.sheet import wrap
 from b2bcore.documents.model import build_upd
 from tests.documents.samples import (
@@ -63,3 +70,44 @@ def test_wrapped_lines_cannot_be_changed_by_a_caller() -> None:
     lines = wrap("Счёт на оплату " * 10, 100, 9)
     assert isinstance(lines, tuple)
     assert wrap("Счёт на оплату " * 10, 100, 9) == lines
+
+
+def _fonts(pdf: bytes) -> dict[str, tuple[int, int]]:
+    """Each embedded face's subset: base font name → (last code, number of widths)."""
+    fonts = PdfReader(BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    return {
+        str(f["/BaseFont"]): (int(f["/LastChar"]), len(f["/Widths"]))
+        for f in (ref.get_object() for ref in fonts.values())
+    }
+
+
+def test_font_objects_formatted_once_are_the_ones_reportlab_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The usual subset's font objects are formatted by the first document that uses it
+    and then reused: a document gets the same bytes from reportlab as from them."""
+    invoice = invoice_of(order_with([product(1), product(2)]))
+    RENDERER.invoice(invoice)  # the fonts are registered, their objects formatted
+    for face in (REGULAR, BOLD):
+        monkeypatch.setattr(pdfmetrics.getFont(face), "_standard_objects", ())
+    by_reportlab = RENDERER.invoice(invoice)
+    assert all(pdfmetrics.getFont(face)._standard_objects for face in (REGULAR, BOLD))
+    assert RENDERER.invoice(invoice) == by_reportlab
+
+
+def test_a_document_with_unusual_characters_gets_its_own_font_objects() -> None:
+    """Characters outside the repertoire (in a goods name, set in the regular face) make
+    that face's subset bigger: its font is made for the document, not taken from the
+    usual documents, and the next usual document has the usual fonts again."""
+    usual = invoice_of(order_with([product(1)]))
+    before = _fonts(RENDERER.invoice(usual))
+    name = "Crème brûlée, Straße Ø 5"
+    unusual = RENDERER.invoice(invoice_of(order_with([product(1, name=name)])))
+    regular, bold = "/AAAAAA+PTSans-Regular", "/AAAAAA+PTSans-Bold"
+    assert before.keys() == {regular, bold}
+    assert _fonts(unusual) == {
+        regular: (before[regular][0] + 5, before[regular][1] + 5),
+        bold: before[bold],
+    }
+    assert name in text_of(unusual)
+    assert _fonts(RENDERER.invoice(usual)) == before
