@@ -57,6 +57,9 @@ from b2bcore.ports import ClaimedMessage
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
 
+SHORTEST_PAUSE = 0.02
+"""Seconds an idle worker first waits before it looks for messages again (see
+:meth:`Worker.run_forever`)."""
 PERIODIC_JOBS = "periodic jobs"
 """The turn at the payment poll, invoice expiry and the shipment poll, taken together."""
 NIGHTLY_DISCOUNTS = "nightly discounts"
@@ -129,10 +132,15 @@ class Worker:
     def run_forever(self, stop: threading.Event) -> RunReport:
         """Until ``stop`` is set: the message in hand is finished, then the loop ends.
 
-        The periodic jobs run only in this worker's turn (see the module's docstring)."""
+        The periodic jobs run only in this worker's turn (see the module's docstring).
+        A pass that found nothing to do is followed by a pause that starts at
+        :data:`SHORTEST_PAUSE` and doubles with each idle pass up to the poll interval
+        (at most 1 s): a message written just after a busy spell waits milliseconds,
+        not a whole second, and an idle worker asks the database about once a second."""
         total = RunReport()
         next_jobs = self._s.clock.now()
-        idle = min(1.0, self.settings.poll_interval.total_seconds())
+        longest = min(1.0, self.settings.poll_interval.total_seconds())
+        idle = min(SHORTEST_PAUSE, longest)
         while not stop.is_set():
             report = RunReport()
             try:
@@ -152,6 +160,9 @@ class Worker:
             total.add(report)
             if report.total == 0 and report.deferred == 0:
                 stop.wait(idle)
+                idle = min(idle * 2, longest)
+            else:
+                idle = min(SHORTEST_PAUSE, longest)
         return total
 
     def drain(
