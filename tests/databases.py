@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from b2bcore.adapters.persistence.sql import create_engine_from_url, migrate
+from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory, create_engine_from_url, migrate
+from tests.builders import make_client, make_manager, make_order
 from tests.postgres import PostgresServer, find_binaries
 
 TEMPLATE = "b2b_template"
@@ -117,3 +118,16 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     engine = create_engine_from_url(sqlite_url)
     yield engine
     engine.dispose()
+
+
+def stored_client_and_order(engine: Engine) -> SqlUnitOfWorkFactory:
+    """Units of work over ``engine`` with :func:`~tests.builders.make_manager`'s manager,
+    :func:`~tests.builders.make_client`'s client and :func:`~tests.builders.make_order`'s
+    order stored."""
+    uows = SqlUnitOfWorkFactory(engine)
+    with uows() as uow:
+        uow.managers.add(make_manager())
+        uow.clients.add(make_client())
+        uow.orders.add(make_order())
+        uow.commit()
+    return uows

@@ -17,6 +17,7 @@ from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory, create_engine
 from b2bcore.adapters.persistence.sql import engine as engines
 from b2bcore.domain.errors import NotFound
 from tests.builders import make_client, make_manager, make_order
+from tests.databases import stored_client_and_order
 
 
 @pytest.fixture
@@ -50,16 +51,6 @@ def _count_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return pings
 
 
-def _stored(engine: Engine) -> SqlUnitOfWorkFactory:
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client())
-        uow.orders.add(make_order())
-        uow.commit()
-    return uows
-
-
 def _order_number(uows: SqlUnitOfWorkFactory) -> str:
     with uows() as uow:
         return uow.orders.get(make_order().id).number
@@ -68,7 +59,7 @@ def _order_number(uows: SqlUnitOfWorkFactory) -> str:
 def test_a_busy_engine_sends_no_pings(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = create_engine_from_url(postgres_url)
     pings = _count_pings(engine, monkeypatch)
-    uows = _stored(engine)
+    uows = stored_client_and_order(engine)
     numbers = {_order_number(uows) for _ in range(50)}
     assert numbers == {make_order().number}
     assert pings == []
@@ -81,7 +72,7 @@ def test_a_connection_idle_past_the_window_is_pinged_and_a_dead_one_replaced(
     monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)
     engine = create_engine_from_url(postgres_url)
     pings = _count_pings(engine, monkeypatch)
-    uows = _stored(engine)
+    uows = stored_client_and_order(engine)
     assert _kill_the_pool(admin) == 1
     assert _order_number(uows) == make_order().number
     assert len(pings) == 1  # the dead one failed its ping; the new one needs none
@@ -93,7 +84,7 @@ def test_a_connection_that_died_moments_after_use_is_replaced_by_the_read(
 ) -> None:
     engine = create_engine_from_url(postgres_url)
     pings = _count_pings(engine, monkeypatch)
-    uows = _stored(engine)
+    uows = stored_client_and_order(engine)
     assert _order_number(uows) == make_order().number
     assert _kill_the_pool(admin) == 1
     assert _order_number(uows) == make_order().number  # repeated on a fresh connection

@@ -53,6 +53,7 @@ from tests.builders import (
     paid_order,
     state_of,
 )
+from tests.databases import stored_client_and_order
 from tests.strategies import (
     amounts,
     inn12_check_digits,
@@ -68,16 +69,6 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     """A fresh migrated database on each backend."""
     found: Engine = request.getfixturevalue(f"{request.param}_engine")
     return found
-
-
-def stored_client_and_order(engine: Engine) -> SqlUnitOfWorkFactory:
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client())
-        uow.orders.add(make_order())
-        uow.commit()
-    return uows
 
 
 # -- migrations ------------------------------------------------------------------
