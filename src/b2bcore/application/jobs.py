@@ -14,7 +14,6 @@ from b2bcore.application.steps import OrderSteps
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.errors import Conflict, ExternalSystemError, Rejected, Unavailable
 from b2bcore.domain.order import OrderStatus
-from b2bcore.ports import ShipmentState
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor.system()
@@ -155,7 +154,7 @@ class Jobs:
                 if known is not None:
                     reference, status = known
                     answer = (reference, self._s.erp.shipment_status(reference))
-                    if not _moves(status, answer[1].state):
+                    if not OrderSteps.moves_on(status, answer[1].state):
                         continue
                 done, order = self._steps.poll_shipment(order_id, answer)
             except (Unavailable, Conflict) as exc:
@@ -173,10 +172,3 @@ class Jobs:
                 self._in_transit.pop(order_id, None)
             if done is not None:
                 report.count(done)
-
-
-def _moves(status: OrderStatus, state: ShipmentState) -> bool:
-    """Whether the ERP's ``state`` takes an order in ``status`` a step further."""
-    if status is S.TRANSPORT_REQUESTED:
-        return state is not ShipmentState.PENDING
-    return state is ShipmentState.DELIVERED

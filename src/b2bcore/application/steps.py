@@ -180,6 +180,14 @@ class OrderSteps:
 
     # -- polled, not triggered by a message -----------------------------------------
 
+    @staticmethod
+    def moves_on(status: OrderStatus, state: ShipmentState) -> bool:
+        """Whether the ERP's shipment ``state`` takes an order in ``status`` (transport
+        requested, or shipped) a step further: shipped, or delivered."""
+        if status is S.TRANSPORT_REQUESTED:
+            return state is not ShipmentState.PENDING
+        return status is S.SHIPPED and state is ShipmentState.DELIVERED
+
     def poll_shipment(
         self, order_id: str, answer: tuple[str, ShipmentStatus] | None = None
     ) -> tuple[str | None, Order]:
@@ -196,10 +204,10 @@ class OrderSteps:
                 status = self._s.erp.shipment_status(order.transport_request)
             now = self._s.clock.now()
             done = None
-            if order.status is S.TRANSPORT_REQUESTED and status.state is not ShipmentState.PENDING:
+            if order.status is S.TRANSPORT_REQUESTED and self.moves_on(order.status, status.state):
                 order.ship(SYSTEM, status.at or now, status.reference or order.transport_request)
                 done = "shipped"
-            if order.status is S.SHIPPED and status.state is ShipmentState.DELIVERED:
+            if order.status is S.SHIPPED and self.moves_on(order.status, status.state):
                 order.deliver(SYSTEM, status.at or now)
                 done = "delivered" if done is None else "shipped and delivered"
             if done is not None:

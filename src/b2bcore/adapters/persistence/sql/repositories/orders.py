@@ -469,21 +469,23 @@ class SqlOrderRepository(AggregateRepository[Order]):
         if not wanted:
             return []
         statement = select(orders.c.placed_at, orders.c.id).where(
-            orders.c.status.in_(sorted(s.value for s in wanted)), *self._unseen()
+            orders.c.status.in_(sorted(s.value for s in wanted))
         )
-        stored = [(row["placed_at"], row["id"]) for row in self._link.rows(statement)]
-        held = [(o.placed_at, o.id) for o in self._seen.values() if o.status in wanted]
-        return [order_id for _placed_at, order_id in sorted([*stored, *held])]
+        return self._oldest_first(self._link.rows(statement), lambda o: o.status in wanted)
 
     def overdue_invoices(self, today: date) -> Sequence[str]:
         """From the ``status`` and ``invoice_due_date`` columns, no order loaded."""
-        stored = [
-            (row["placed_at"], row["id"])
-            for row in self._link.rows(_OVERDUE, {"b_today": today})
-            if row["id"] not in self._seen
-        ]
-        held = [(o.placed_at, o.id) for o in self._seen.values() if o.is_invoice_expired(today)]
-        return [order_id for _placed_at, order_id in sorted([*stored, *held])]
+        stored = self._link.rows(_OVERDUE, {"b_today": today})
+        return self._oldest_first(stored, lambda order: order.is_invoice_expired(today))
+
+    def _oldest_first(
+        self, stored: Sequence[RowMapping], matches: Callable[[Order], bool]
+    ) -> Sequence[str]:
+        """Ids of the ``stored`` (placed_at, id) rows of orders this unit of work does not
+        hold, and of the held orders that match as they are now, oldest first."""
+        found = [(row["placed_at"], row["id"]) for row in stored if row["id"] not in self._seen]
+        found += [(o.placed_at, o.id) for o in self._seen.values() if matches(o)]
+        return [order_id for _placed_at, order_id in sorted(found)]
 
     def paid_volume(self, client_id: str, start: date, end: date) -> Decimal:
         statement = select(func.sum(orders.c.goods_gross)).where(
