@@ -79,6 +79,9 @@ class ErpSimulator:
     holidays: frozenset[date] = frozenset()
     _on_hand: dict[str, int] = attrs.field(factory=dict, init=False)
     _reservations: dict[str, _Reservation] = attrs.field(factory=dict, init=False)
+    _held_by_sku: dict[str, int] = attrs.field(factory=dict, init=False)
+    """What the held reservations hold, kept as they change: a sum over every
+    reservation ever made would make each reservation dearer than the last."""
     _transports: dict[str, _Transport] = attrs.field(factory=dict, init=False)
     _by_key: dict[tuple[str, str], object] = attrs.field(factory=dict, init=False)
     _effects: list[tuple[str, str]] = attrs.field(factory=list, init=False)
@@ -124,7 +127,7 @@ class ErpSimulator:
                     raise Rejected(SYSTEM, f"reservation {transport.reservation} was released")
                 for sku, quantity in reservation.lines.items():
                     self._on_hand[sku] -= quantity
-                reservation.state = "shipped"
+                self._leave_held(reservation, "shipped")
                 transport.status = ShipmentStatus(
                     state=ShipmentState.SHIPPED, reference=self._next("SH"), at=self.clock.now()
                 )
@@ -205,6 +208,8 @@ class ErpSimulator:
                 self._reservations[reference] = _Reservation(
                     order_number=order_number, customer=customer, lines=wanted
                 )
+                for sku, quantity in wanted.items():
+                    self._held_by_sku[sku] = self._held_by_sku.get(sku, 0) + quantity
                 self._effects.append(("reserve", key))
                 result = ReservationResult(reference=reference)
             self._by_key[("reserve", key)] = result
@@ -220,7 +225,7 @@ class ErpSimulator:
                 raise Rejected(SYSTEM, f"reservation {reference} has already shipped")
             if reservation.state == "released":
                 return
-            reservation.state = "released"
+            self._leave_held(reservation, "released")
             self._by_key[("release", key)] = reference
             self._effects.append(("release", key))
 
@@ -265,7 +270,14 @@ class ErpSimulator:
     # -- internals (call with the lock held) ----------------------------------------
 
     def _reserved(self, sku: str) -> int:
-        return sum(r.lines.get(sku, 0) for r in self._reservations.values() if r.state == "held")
+        return self._held_by_sku.get(sku, 0)
+
+    def _leave_held(
+        self, reservation: _Reservation, state: Literal["released", "shipped"]
+    ) -> None:
+        for sku, quantity in reservation.lines.items():
+            self._held_by_sku[sku] -= quantity
+        reservation.state = state
 
     def _next(self, prefix: str) -> str:
         self._counters[prefix] = self._counters.get(prefix, 0) + 1

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.domain.errors import Conflict, DomainError, InvariantViolation
 
 Values = Mapping[str, Any]
@@ -67,6 +68,24 @@ def execute(
     means, worded with ``values`` (the row being written, as far as it is known)."""
     try:
         return connection.execute(statement, parameters)
+    except IntegrityError as exc:
+        raise domain_error(exc, table, values) from exc
+
+
+def write(
+    connection: Connection,
+    statement: Prepared,
+    table: Table,
+    values: Values,
+    parameters: Values | Sequence[Values],
+) -> int:
+    """:func:`execute` for a :class:`.Prepared` statement: once, or once per row of a
+    sequence; the number of rows matched (of one execution)."""
+    try:
+        if isinstance(parameters, Mapping):
+            return statement.execute(connection, parameters)
+        statement.execute_many(connection, parameters)
+        return len(parameters)
     except IntegrityError as exc:
         raise domain_error(exc, table, values) from exc
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection, write_transaction
+from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import number_sequences
 from b2bcore.domain.errors import InvalidValue
@@ -31,10 +32,12 @@ class SqlNumberSequence:
         self._engine = engine
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(number_sequences).values(value=1)
-        self._next = statement.on_conflict_do_update(
-            index_elements=[number_sequences.c.series, number_sequences.c.year],
-            set_={"value": number_sequences.c.value + 1},
-        ).returning(number_sequences.c.value)
+        self._next = Prepared(
+            statement.on_conflict_do_update(
+                index_elements=[number_sequences.c.series, number_sequences.c.year],
+                set_={"value": number_sequences.c.value + 1},
+            ).returning(number_sequences.c.value)
+        )
 
     def next_value(self, series: str, year: int) -> int:
         if not series.strip():
@@ -52,8 +55,8 @@ class SqlNumberSequence:
             # The connection reads in autocommit: one statement is atomic by itself, so
             # no BEGIN and COMMIT. The rollback only ends SQLAlchemy's bookkeeping.
             try:
-                return int(connection.execute(self._next, values).scalar_one())
+                return int(self._next.scalar(connection, values))
             finally:
                 connection.rollback()
         with write_transaction(connection):
-            return int(connection.execute(self._next, values).scalar_one())
+            return int(self._next.scalar(connection, values))

@@ -47,7 +47,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     Connection,
     Engine,
-    RowMapping,
     Table,
     Update,
     func,
@@ -60,6 +59,7 @@ from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT, write_transaction
 from b2bcore.adapters.persistence.sql.integrity import busy_conflict
+from b2bcore.adapters.persistence.sql.prepared import RowData
 from b2bcore.adapters.persistence.sql.repositories.outbox import message_from_row
 from b2bcore.adapters.persistence.sql.tables import job_turns, outbox
 from b2bcore.ports.outbox import ClaimedMessage, DeadMessage
@@ -206,7 +206,7 @@ def _release(message_id: str, worker: str) -> Update:
     )
 
 
-def _claimed_message(row: RowMapping) -> ClaimedMessage:
+def _claimed_message(row: RowData) -> ClaimedMessage:
     return ClaimedMessage(
         message=message_from_row(row),
         worker=row["claimed_by"],

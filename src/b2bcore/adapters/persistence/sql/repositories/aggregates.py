@@ -27,13 +27,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Delete,
-    Insert,
-    RowMapping,
     Select,
     Table,
     UniqueConstraint,
-    Update,
     bindparam,
     delete,
     insert,
@@ -41,7 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import update as sql_update
 
-from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.integrity import write
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import Conflict, NotFound
@@ -59,26 +56,28 @@ class AggregateRepository(abc.ABC, Generic[A]):
     """Child tables by name, each with the column that refers to the aggregate."""
 
     # Built once per concrete repository class (see __init_subclass__).
-    _by_id: ClassVar[Select[Any]]
-    _insert_row: ClassVar[Insert]
-    _update_row: ClassVar[Update]
-    _child_statements: ClassVar[Mapping[str, tuple[Insert, Delete]]]
+    _by_id: ClassVar[Prepared]
+    _insert_row: ClassVar[Prepared]
+    _update_row: ClassVar[Prepared]
+    _child_statements: ClassVar[Mapping[str, tuple[Prepared, Prepared]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if getattr(cls, "table", None) is None:
             return
         table = cls.table
-        cls._by_id = cls._statement(select(table).where(table.c.id == bindparam("b_id")))
-        cls._insert_row = insert(table)
+        cls._by_id = Prepared(cls._statement(select(table).where(table.c.id == bindparam("b_id"))))
+        cls._insert_row = Prepared(insert(table))
         # SET comes from the parameters' column names; WHERE from the b_ ones.
-        cls._update_row = sql_update(table).where(
-            table.c.id == bindparam("b_id"), table.c.version == bindparam("b_loaded")
+        cls._update_row = Prepared(
+            sql_update(table).where(
+                table.c.id == bindparam("b_id"), table.c.version == bindparam("b_loaded")
+            )
         )
         cls._child_statements = {
             name: (
-                insert(child),
-                delete(child).where(child.c[parent] == bindparam("b_parent")),
+                Prepared(insert(child)),
+                Prepared(delete(child).where(child.c[parent] == bindparam("b_parent"))),
             )
             for name, (child, parent) in cls.children.items()
         }
@@ -97,7 +96,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         """The main table's values."""
 
     @abc.abstractmethod
-    def _decode(self, rows: Sequence[RowMapping]) -> A:
+    def _decode(self, rows: Sequence[RowData]) -> A:
         """The aggregate from the rows :meth:`_statement` gave for it."""
 
     def _child_rows(self, _aggregate: A) -> ChildRows:
@@ -147,7 +146,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         page = select(self.table).where(*where).order_by(*order_by).limit(limit).offset(offset)
         return self._load(self._link.rows(self._statement(page)))
 
-    def _load(self, rows: Sequence[RowMapping]) -> list[A]:
+    def _load(self, rows: Sequence[RowData]) -> list[A]:
         """The aggregates of ``rows`` (as :meth:`_statement` gave them), in their order; one
         this unit of work holds already is returned as held, not decoded again."""
         found = []
@@ -168,7 +167,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         found = self._fetch(*where, *self._unseen(), limit=1)
         return found[0] if found else None
 
-    def _remember(self, rows: Sequence[RowMapping]) -> A:
+    def _remember(self, rows: Sequence[RowData]) -> A:
         aggregate = self._decode(rows)
         self._seen[aggregate.id] = aggregate
         self._loaded_versions[aggregate.id] = aggregate.version
@@ -201,7 +200,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
 
     def _insert(self, connection: Connection, aggregate: A) -> None:
         row = self._row(aggregate)
-        execute(connection, self._insert_row, self.table, row, row)
+        write(connection, self._insert_row, self.table, row, row)
         for name, rows in self._child_rows(aggregate).items():
             self._insert_children(connection, name, rows)
 
@@ -210,7 +209,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         changes = {name: value for name, value in row.items() if name != "id"}
         loaded = self._loaded_versions[aggregate.id]
         parameters = {**changes, "b_id": aggregate.id, "b_loaded": loaded}
-        if execute(connection, self._update_row, self.table, row, parameters).rowcount != 1:
+        if write(connection, self._update_row, self.table, row, parameters) != 1:
             raise Conflict(
                 f"{self._describe(aggregate)} was changed by someone else; reload and try again",
                 id=aggregate.id,
@@ -219,7 +218,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         for name, rows in self._child_rows(aggregate).items():
             if rows != loaded_children.get(name):
                 _insert, remove = self._child_statements[name]
-                connection.execute(remove, {"b_parent": aggregate.id})
+                remove.execute(connection, {"b_parent": aggregate.id})
                 self._insert_children(connection, name, rows)
 
     def _insert_children(
@@ -231,14 +230,14 @@ class AggregateRepository(abc.ABC, Generic[A]):
             return
         if any(isinstance(c, UniqueConstraint) for c in table.constraints):
             for row in rows:  # one by one, so the message names the refused row
-                execute(connection, statement, table, row, row)
+                write(connection, statement, table, row, row)
         else:
-            execute(connection, statement, table, {}, rows)
+            write(connection, statement, table, {}, rows)
 
 
-def _groups(rows: Sequence[RowMapping]) -> Iterator[list[RowMapping]]:
+def _groups(rows: Sequence[RowData]) -> Iterator[list[RowData]]:
     """Consecutive rows of one aggregate (an order and its lines arrive as several)."""
-    group: list[RowMapping] = []
+    group: list[RowData] = []
     for row in rows:
         if group and row["id"] != group[0]["id"]:
             yield group

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import contract_prices, managers, products
 from b2bcore.domain.client import Manager
@@ -23,8 +24,10 @@ from b2bcore.domain.pricing import Product
 
 # Built once: every quote runs them (see aggregates.py on prebuilt statements).
 _PRODUCTS_BY_SKU = select(products).where(products.c.sku.in_(bindparam("b_skus", expanding=True)))
-_PRICES_OF_CLIENT = select(contract_prices.c.sku, contract_prices.c.price).where(
-    contract_prices.c.client_id == bindparam("b_client_id")
+_PRICES_OF_CLIENT = Prepared(
+    select(contract_prices.c.sku, contract_prices.c.price).where(
+        contract_prices.c.client_id == bindparam("b_client_id")
+    )
 )
 
 

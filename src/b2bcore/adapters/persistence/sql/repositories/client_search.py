@@ -26,9 +26,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, RowMapping, Select, false, func, select
+from sqlalchemy import ColumnElement, Dialect, Select, false, func, select
 
 from b2bcore.adapters.persistence.sql.codec import SEARCH_SEPARATOR
+from b2bcore.adapters.persistence.sql.prepared import RowData
 from b2bcore.adapters.persistence.sql.tables import clients
 from b2bcore.domain.client import ClientStatus
 from b2bcore.ports.repositories import ClientSummary
@@ -78,7 +79,7 @@ def _sortable(dialect: Dialect, name: ColumnElement[str]) -> ColumnElement[str]:
     return name.collate("C") if dialect.name == "postgresql" else name
 
 
-def summary(row: RowMapping) -> ClientSummary:
+def summary(row: RowData) -> ClientSummary:
     doc = row["doc"]
     if isinstance(doc, str):  # a driver that leaves JSON as text
         doc = json.loads(doc)

@@ -20,9 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Integer, RowMapping, Table, bindparam, select, type_coerce
+from sqlalchemy import Connection, Integer, Table, bindparam, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories import client_search, discount_updates
 from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     AggregateRepository,
@@ -37,7 +38,7 @@ from b2bcore.domain.money import percent
 from b2bcore.ports.repositories import ClientPage, reach_of
 
 _PERCENT = Percent()
-_DOC = select(clients.c.doc).where(clients.c.id == bindparam("b_id"))
+_DOC = Prepared(select(clients.c.doc).where(clients.c.id == bindparam("b_id")))
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,7 +70,7 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     def _row(self, aggregate: CorporateClient) -> dict[str, Any]:
         return codec.client_row(aggregate)
 
-    def _decode(self, rows: Sequence[RowMapping]) -> CorporateClient:
+    def _decode(self, rows: Sequence[RowData]) -> CorporateClient:
         return codec.client_from_row(rows[0])
 
     def _child_rows(self, aggregate: CorporateClient) -> ChildRows:
@@ -194,7 +195,7 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
                 found[client_id] = (discount, version)
         return found
 
-    def _remember(self, rows: Sequence[RowMapping]) -> CorporateClient:
+    def _remember(self, rows: Sequence[RowData]) -> CorporateClient:
         """A client loaded after a bulk change of its discount takes the change over,
         checked against the version the change was based on."""
         client = super()._remember(rows)

@@ -6,10 +6,11 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Dialect, Engine, Executable, Row, RowMapping
+from sqlalchemy import Connection, Dialect, Engine, Executable, Row
 from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 
 T = TypeVar("T")
 
@@ -78,34 +79,41 @@ class Link:
         return None if connection.in_transaction() else connection
 
     def rows(
-        self, statement: Executable, parameters: Mapping[str, Any] | None = None
-    ) -> Sequence[RowMapping]:
-        return self._read(statement, parameters, lambda result: result.mappings().all())
+        self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[RowData]:
+        if isinstance(statement, Prepared):
+            return self._read(lambda connection: statement.rows(connection, parameters))
+        return self._read(
+            lambda connection: connection.execute(statement, parameters).mappings().all()
+        )
 
     def tuples(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Row[*tuple[Any, ...]]]:
         """Rows as named tuples: cheaper than mappings when there are very many."""
-        return self._read(statement, parameters, lambda result: result.all())
+        return self._read(lambda connection: connection.execute(statement, parameters).all())
 
     def scalars(
-        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+        self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Any]:
-        return self._read(statement, parameters, lambda result: result.scalars().all())
+        if isinstance(statement, Prepared):
+            return self._read(
+                lambda connection: [
+                    next(iter(row.values())) for row in statement.rows(connection, parameters)
+                ]
+            )
+        return self._read(
+            lambda connection: connection.execute(statement, parameters).scalars().all()
+        )
 
-    def _read(
-        self,
-        statement: Executable,
-        parameters: Mapping[str, Any] | None,
-        consume: Callable[[CursorResult[Any]], T],
-    ) -> T:
+    def _read(self, read: Callable[[Connection], T]) -> T:
         """Run one read as a transaction of its own; once more on a fresh connection if
         the connection turned out dead (nothing was read or written on it, so nothing is
         lost by repeating)."""
         connection = self.connection()
         repeatable = not connection.in_transaction()
         try:
-            return consume(connection.execute(statement, parameters))
+            return read(connection)
         except DBAPIError as exc:
             if not (repeatable and exc.connection_invalidated):
                 raise
@@ -115,7 +123,7 @@ class Link:
         self.close()
         connection = self.connection()
         try:
-            return consume(connection.execute(statement, parameters))
+            return read(connection)
         finally:
             connection.rollback()
 

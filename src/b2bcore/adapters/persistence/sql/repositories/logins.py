@@ -11,10 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from b2bcore.adapters.persistence.pending_logins import PendingLogins, token_used
 from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.prepared import RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import login_tokens, logins, sign_in_failures
 from b2bcore.domain.accounts import Login, LoginToken, TokenPurpose
@@ -34,7 +35,7 @@ def _login_row(login: Login) -> dict[str, Any]:
     }
 
 
-def _login_from_row(row: RowMapping) -> Login:
+def _login_from_row(row: RowData) -> Login:
     return Login(
         id=row["id"],
         email=row["email"],
@@ -56,7 +57,7 @@ def _token_row(token: LoginToken) -> dict[str, Any]:
     }
 
 
-def _token_from_row(row: RowMapping) -> LoginToken:
+def _token_from_row(row: RowData) -> LoginToken:
     return LoginToken(
         digest=row["digest"],
         login_id=row["login_id"],

@@ -41,7 +41,6 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     Row,
-    RowMapping,
     Select,
     Table,
     bindparam,
@@ -55,6 +54,7 @@ from sqlalchemy import (
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.aggregates import (
     AggregateRepository,
     ChildRows,
@@ -74,7 +74,7 @@ _LINES_OF = (
     .order_by(order_lines.c.order_id, order_lines.c.position)
 )
 # One order's (``get``): no expanding IN to render anew on every execution.
-_LINES_OF_ONE = (
+_LINES_OF_ONE = Prepared(
     select(order_lines)
     .where(order_lines.c.order_id == bindparam("b_id"))
     .order_by(order_lines.c.position)
@@ -115,9 +115,9 @@ def _order_with_lines(condition: ColumnElement[bool]) -> _OneOrder:
     return both.order_by(both.selected_columns.line_position.nulls_first())
 
 
-_ORDER_BY_ID = _order_with_lines(orders.c.id == bindparam("b_id"))
-_ORDER_BY_NUMBER = _order_with_lines(orders.c.number == bindparam("b_number"))
-_ORDER_BY_INVOICE = _order_with_lines(orders.c.invoice_number == bindparam("b_invoice"))
+_ORDER_BY_ID = Prepared(_order_with_lines(orders.c.id == bindparam("b_id")))
+_ORDER_BY_NUMBER = Prepared(_order_with_lines(orders.c.number == bindparam("b_number")))
+_ORDER_BY_INVOICE = Prepared(_order_with_lines(orders.c.invoice_number == bindparam("b_invoice")))
 _OVERDUE = select(orders.c.placed_at, orders.c.id).where(
     orders.c.status == OrderStatus.INVOICED.value,
     orders.c.invoice_due_date < bindparam("b_today"),
@@ -222,7 +222,7 @@ _PAID_VOLUMES = (
 )
 
 
-def _lines_of(rows: Sequence[RowMapping]) -> list[codec.Row]:
+def _lines_of(rows: Sequence[RowData]) -> list[codec.Row]:
     """The lines among the rows of :func:`_order_with_lines`, under their column names,
     as :func:`codec.order_from_rows` reads them (the order's row has NULL line columns)."""
     return [
@@ -362,7 +362,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
     def _child_rows(self, aggregate: Order) -> ChildRows:
         return {"lines": codec.line_rows(aggregate)}
 
-    def _load(self, rows: Sequence[RowMapping]) -> list[Order]:
+    def _load(self, rows: Sequence[RowData]) -> list[Order]:
         """The orders of a page's ``orders`` rows, with the lines of those not held yet
         read in one go (a second statement; one order alone is read by :meth:`_stored`)."""
         fresh = [row["id"] for row in rows if row["id"] not in self._seen]
@@ -377,7 +377,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
         finally:
             self._lines = {}
 
-    def _stored(self, statement: _OneOrder, parameters: Mapping[str, Any]) -> Order | None:
+    def _stored(self, statement: Prepared, parameters: Mapping[str, Any]) -> Order | None:
         """The order one of the ``_ORDER_BY_*`` statements finds, with its lines, in one
         round trip; ``None`` when none is stored, or when this unit of work holds the one
         found (its caller looked at the held orders first: as held, it does not match)."""
@@ -393,7 +393,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
     def _find_one(
         self,
         matches: Callable[[Order], bool],
-        statement: _OneOrder,
+        statement: Prepared,
         parameters: Mapping[str, Any],
     ) -> Order | None:
         """:meth:`_find` by a unique key, in one statement: the order ``matches`` as held
@@ -401,7 +401,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
         held = next((order for order in self._seen.values() if matches(order)), None)
         return held if held is not None else self._stored(statement, parameters)
 
-    def _decode(self, rows: Sequence[RowMapping]) -> Order:
+    def _decode(self, rows: Sequence[RowData]) -> Order:
         (row,) = rows
         return codec.order_from_rows(row, self._lines[row["id"]])
 
@@ -479,7 +479,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
         return self._oldest_first(stored, lambda order: order.is_invoice_expired(today))
 
     def _oldest_first(
-        self, stored: Sequence[RowMapping], matches: Callable[[Order], bool]
+        self, stored: Sequence[RowData], matches: Callable[[Order], bool]
     ) -> Sequence[str]:
         """Ids of the ``stored`` (placed_at, id) rows of orders this unit of work does not
         hold, and of the held orders that match as they are now, oldest first."""

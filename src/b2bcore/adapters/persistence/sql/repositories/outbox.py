@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
-from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.integrity import write
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import outbox
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
 
 # Built once: every commit with an event, every completed message runs them.
-_INSERT = insert(outbox)
-_COMPLETE = (
+_INSERT = Prepared(insert(outbox))
+_COMPLETE = Prepared(
     update(outbox)
     .where(
         outbox.c.id == bindparam("b_id"),
@@ -33,7 +34,7 @@ _COMPLETE = (
 )
 
 
-def message_from_row(row: RowMapping) -> OutboxMessage:
+def message_from_row(row: RowData) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"],
         topic=row["topic"],
@@ -77,8 +78,7 @@ class SqlOutboxRepository:
         waits for it and then sees the new holder, so the answer is never stale.
         """
         for message_id, worker in self._completions.items():
-            completed = connection.execute(_COMPLETE, {"b_id": message_id, "b_worker": worker})
-            if completed.rowcount != 1:
+            if _COMPLETE.execute(connection, {"b_id": message_id, "b_worker": worker}) != 1:
                 raise lost_claim(message_id, worker)
 
     def write_events(self, connection: Connection, events: Iterable[DomainEvent]) -> None:
@@ -97,7 +97,7 @@ class SqlOutboxRepository:
                 "created_at": message.created_at,
                 "available_at": message.created_at,
             }
-            execute(connection, _INSERT, outbox, row, row)
+            write(connection, _INSERT, outbox, row, row)
 
     def has_changes(self) -> bool:
         return bool(self._pending or self._completions)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping
-
 from b2bcore.adapters.persistence.sql import codec
+from b2bcore.adapters.persistence.sql.prepared import RowData
 from b2bcore.adapters.persistence.sql.repositories.aggregates import AggregateRepository
 from b2bcore.adapters.persistence.sql.tables import manager_tasks
 from b2bcore.domain.tasks import ManagerTask, TaskStatus
@@ -20,7 +19,7 @@ class SqlTaskRepository(AggregateRepository[ManagerTask]):
     def _row(self, aggregate: ManagerTask) -> dict[str, Any]:
         return codec.task_row(aggregate)
 
-    def _decode(self, rows: Sequence[RowMapping]) -> ManagerTask:
+    def _decode(self, rows: Sequence[RowData]) -> ManagerTask:
         return codec.task_from_row(rows[0])
 
     def list_open(self) -> Sequence[ManagerTask]:

@@ -1,0 +1,255 @@
+"""Statements compiled once by SQLAlchemy and run by the driver: the hot path.
+
+SQLAlchemy builds, types and compiles every statement b2bcore sends. A few of them a
+busy process sends for every order -- an aggregate by id, its insert and versioned
+update, an outbox message's insert and completion, the next document number. For
+those, :class:`Prepared` keeps what SQLAlchemy compiled (the SQL text, the order of
+its parameters, the type processors of its parameters and columns) per dialect and
+set of parameter names, and runs it on the DBAPI cursor: the same text and values
+``Connection.execute`` would send, without the execution context, result object and
+compiled-cache lookup it builds around every execution -- which cost as much CPU as
+the driver itself (61 against 30 µs for a SELECT by primary key on PostgreSQL).
+
+A driver error goes through the connection's own error handling, so it arrives
+wrapped as ``Connection.execute`` wraps it (an ``IntegrityError`` for
+:mod:`.integrity` to word) and a connection found dead is invalidated (for
+:class:`.Link` to read again on a fresh one). Transactions stay SQLAlchemy's: a
+write runs inside ``Connection.begin()``, whose ``BEGIN`` the driver (PostgreSQL) or
+the begin event (SQLite, :mod:`.engine`) has sent; a read outside one runs as the
+connection is, which is autocommit on PostgreSQL (:func:`.reading_connection`)
+and, on SQLite, a statement that is its own transaction.
+
+What SQLAlchemy must finish at execution time cannot be prepared: an expanding
+``IN`` list, a Python-side column default. :meth:`Prepared.for_dialect` refuses
+those at the first execution, so a test running the statement finds the mistake.
+The ``before_cursor_execute`` and ``after_cursor_execute`` events see prepared
+statements, with ``None`` for the execution context (a tracer keeps working, and
+the tests count statements with them); echo logging does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn
+from weakref import WeakKeyDictionary
+
+import attrs
+from sqlalchemy import ClauseElement, Connection, Dialect
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Parameters = Mapping[str, Any]
+RowData = Mapping[Any, Any]
+"""A row read, by column name: a prepared statement's dict or SQLAlchemy's ``RowMapping``."""
+Processor = Callable[[Any], Any]
+
+
+@attrs.define
+class _Compiled:
+    """One compilation: for a dialect and the names of the parameters given."""
+
+    compiled: SQLCompiler
+    sql: str
+    defaults: dict[str, Any]
+    """Every parameter's value when none is given: ``None``, or the value bound in the
+    statement itself (``.values(value=1)``, a limit)."""
+    positions: tuple[str, ...] | None
+    """The parameters' names in the order a positional driver (SQLite) takes them."""
+    processors: tuple[tuple[str, Processor], ...]
+    results: tuple[tuple[str, ...], tuple[Processor | None, ...]] | None = None
+    """The result columns' names and processors, from the first run's cursor description
+    (a processor may depend on the type the driver reports)."""
+
+    def bind(self, parameters: Parameters | None) -> dict[str, Any] | list[Any]:
+        values = self.defaults.copy()
+        if parameters:
+            values.update(parameters)
+        for name, process in self.processors:
+            values[name] = process(values[name])
+        if self.positions is None:
+            return values
+        return [values[name] for name in self.positions]
+
+
+class Prepared:
+    """A constant statement (a module or class attribute), run on the driver's cursor."""
+
+    __slots__ = ("_by_dialect", "statement")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._by_dialect: WeakKeyDictionary[Dialect, dict[frozenset[str], _Compiled]] = (
+            WeakKeyDictionary()
+        )
+
+    def for_dialect(self, dialect: Dialect, names: frozenset[str]) -> _Compiled:
+        known = self._by_dialect.get(dialect)
+        if known is None:
+            known = self._by_dialect[dialect] = {}
+        found = known.get(names)
+        if found is None:
+            found = known[names] = self._compile(dialect, names)
+        return found
+
+    def _compile(self, dialect: Dialect, names: frozenset[str]) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect, column_keys=sorted(names))
+        assert isinstance(compiled, SQLCompiler)
+        if (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.post_compile_params
+            or compiled.literal_execute_params
+            or compiled.escaped_bind_names
+        ):
+            raise TypeError(
+                "this statement needs SQLAlchemy at execution time (an expanding IN, "
+                f"a Python-side default); run it with Connection.execute: {compiled.string}"
+            )
+        processors = compiled._bind_processors  # what execute applies
+        return _Compiled(
+            compiled=compiled,
+            sql=compiled.string,
+            defaults=dict(compiled.construct_params(_check=False)),
+            positions=tuple(compiled.positiontup or ()) if dialect.positional else None,
+            processors=tuple(
+                (name, process)
+                for name, process in processors.items()
+                if callable(process)  # a tuple type's would be a sequence: none here
+            ),
+        )
+
+    # -- running ----------------------------------------------------------------------
+
+    def rows(
+        self, connection: Connection, parameters: Parameters | None = None
+    ) -> list[dict[str, Any]]:
+        """Every row, as a dict by column name, each value through its type's processor."""
+        compiled, cursor = self._run(connection, parameters)
+        try:
+            fetched = cursor.fetchall()
+            names, processors = _result_columns(compiled, cursor)
+        except Exception as exc:  # a broken connection while fetching
+            _raise_wrapped(connection, exc, compiled, parameters, cursor)
+        finally:
+            cursor.close()
+        if not any(processors):
+            return [dict(zip(names, row, strict=True)) for row in fetched]
+        return [
+            {
+                name: value if process is None else process(value)
+                for name, value, process in zip(names, row, processors, strict=True)
+            }
+            for row in fetched
+        ]
+
+    def scalar(self, connection: Connection, parameters: Parameters | None = None) -> Any:
+        """The first column of the only row; ``LookupError`` when there is none."""
+        rows = self.rows(connection, parameters)
+        if len(rows) != 1:
+            raise LookupError(f"expected one row, got {len(rows)}")
+        return next(iter(rows[0].values()))
+
+    def execute(self, connection: Connection, parameters: Parameters | None = None) -> int:
+        """Run a write; the number of rows it matched."""
+        _compiled, cursor = self._run(connection, parameters)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def execute_many(self, connection: Connection, rows: Sequence[Parameters]) -> None:
+        """Run a write once per row (all rows with the same parameter names)."""
+        if not rows:
+            return
+        compiled = self.for_dialect(connection.dialect, frozenset(rows[0]))
+        sql = compiled.sql
+        values: Any = [compiled.bind(row) for row in rows]
+        cursor = _cursor(connection)
+        watched = _watched(connection)
+        try:
+            if watched:
+                sql, values = _before(connection, cursor, sql, values, executemany=True)
+            cursor.executemany(sql, values)
+            if watched:
+                connection.dispatch.after_cursor_execute(
+                    connection, cursor, sql, values, None, True
+                )
+        except Exception as exc:
+            _raise_wrapped(connection, exc, compiled, rows, cursor)
+        finally:
+            cursor.close()
+
+    def _run(
+        self, connection: Connection, parameters: Parameters | None
+    ) -> tuple[_Compiled, DBAPICursor]:
+        compiled = self.for_dialect(connection.dialect, frozenset(parameters or ()))
+        sql, values = compiled.sql, compiled.bind(parameters)
+        cursor = _cursor(connection)
+        watched = _watched(connection)
+        try:
+            if watched:
+                sql, values = _before(connection, cursor, sql, values, executemany=False)
+            cursor.execute(sql, values)
+        except Exception as exc:
+            cursor.close()
+            _raise_wrapped(connection, exc, compiled, parameters, cursor)
+        if watched:
+            connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
+        return compiled, cursor
+
+
+def _result_columns(
+    compiled: _Compiled, cursor: DBAPICursor
+) -> tuple[tuple[str, ...], tuple[Processor | None, ...]]:
+    if compiled.results is not None:
+        return compiled.results
+    description = cursor.description or ()
+    columns = compiled.compiled._result_columns
+    if len(columns) != len(description):
+        raise TypeError(f"{len(description)} columns came back, {len(columns)} compiled")
+    dialect = compiled.compiled.dialect
+    compiled.results = (
+        tuple(column.keyname for column in columns),
+        tuple(
+            column.type._cached_result_processor(dialect, described[1])
+            for column, described in zip(columns, description, strict=True)
+        ),
+    )
+    return compiled.results
+
+
+def _watched(connection: Connection) -> bool:
+    """Whether anyone listens to the connection's statement events (a tracer, a test)."""
+    return bool(connection._has_events or connection.engine._has_events)
+
+
+def _before(
+    connection: Connection, cursor: DBAPICursor, sql: str, values: Any, *, executemany: bool
+) -> tuple[str, Any]:
+    """The ``before_cursor_execute`` listeners, as ``Connection.execute`` calls them but
+    without an execution context (``None``); one registered with ``retval=True`` may
+    change the statement and its parameters."""
+    for listener in connection.dispatch.before_cursor_execute:
+        sql, values = listener(connection, cursor, sql, values, None, executemany)
+    return sql, values
+
+
+def _cursor(connection: Connection) -> DBAPICursor:
+    """A cursor of the connection's DBAPI connection (checked out, or reconnected)."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    return dbapi_connection.cursor()
+
+
+def _raise_wrapped(
+    connection: Connection,
+    exc: Exception,
+    compiled: _Compiled,
+    parameters: Parameters | Sequence[Parameters] | None,
+    cursor: DBAPICursor,
+) -> NoReturn:
+    """Raise ``exc`` as ``Connection.execute`` would: a driver error wrapped, a dead
+    connection invalidated; anything else as it is."""
+    if not isinstance(exc, connection.dialect.loaded_dbapi.Error):
+        raise exc
+    connection._handle_dbapi_exception(exc, compiled.sql, parameters, cursor, None)
