@@ -272,9 +272,7 @@ class ErpSimulator:
     def _reserved(self, sku: str) -> int:
         return self._held_by_sku.get(sku, 0)
 
-    def _leave_held(
-        self, reservation: _Reservation, state: Literal["released", "shipped"]
-    ) -> None:
+    def _leave_held(self, reservation: _Reservation, state: Literal["released", "shipped"]) -> None:
         for sku, quantity in reservation.lines.items():
             self._held_by_sku[sku] -= quantity
         reservation.state = state
