@@ -168,7 +168,9 @@ class Prepared:
         watched = _watched(connection)
         try:
             if watched:
-                sql, values = _before(connection, cursor, sql, values, executemany=True)
+                sql, values = before_cursor_execute(
+                    connection, cursor, sql, values, executemany=True
+                )
             cursor.executemany(sql, values)
             if watched:
                 connection.dispatch.after_cursor_execute(
@@ -188,7 +190,9 @@ class Prepared:
         watched = _watched(connection)
         try:
             if watched:
-                sql, values = _before(connection, cursor, sql, values, executemany=False)
+                sql, values = before_cursor_execute(
+                    connection, cursor, sql, values, executemany=False
+                )
             cursor.execute(sql, values)
         except Exception as exc:
             cursor.close()
@@ -223,12 +227,14 @@ def _watched(connection: Connection) -> bool:
     return bool(connection._has_events or connection.engine._has_events)
 
 
-def _before(
+def before_cursor_execute(
     connection: Connection, cursor: DBAPICursor, sql: str, values: Any, *, executemany: bool
 ) -> tuple[str, Any]:
     """The ``before_cursor_execute`` listeners, as ``Connection.execute`` calls them but
     without an execution context (``None``); one registered with ``retval=True`` may
     change the statement and its parameters."""
+    if not _watched(connection):
+        return sql, values
     for listener in connection.dispatch.before_cursor_execute:
         sql, values = listener(connection, cursor, sql, values, None, executemany)
     return sql, values

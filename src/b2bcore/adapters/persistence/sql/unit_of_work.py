@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.messages import EventCollector, Topics, worth_storing
-from b2bcore.adapters.persistence.sql.engine import write_transaction
 from b2bcore.adapters.persistence.sql.integrity import busy_conflict
 from b2bcore.adapters.persistence.sql.repositories import (
     Link,
@@ -34,6 +33,7 @@ from b2bcore.adapters.persistence.sql.repositories import (
     SqlProductRepository,
     SqlTaskRepository,
 )
+from b2bcore.adapters.persistence.sql.writes import writing
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.logins import LoginRepository
 from b2bcore.ports.outbox import OutboxRepository
@@ -110,12 +110,13 @@ class SqlUnitOfWork(EventCollector):
         if not events and not any(p.has_changes() for p in (*self._writers, self._outbox)):
             return  # a read-only unit of work takes no write lock
         try:
-            with write_transaction(self._link.connection()) as connection:
+            with writing(self._link.connection()) as writes:
                 # First: a worker that lost its claim is refused before anything is written.
-                self._outbox.write_completions(connection)
+                self._outbox.write_completions(writes)
                 for writer in self._writers:
-                    writer.write(connection)
-                self._outbox.write_events(connection, worth_storing(events, self._topics))
+                    writer.write(writes)
+                self._outbox.write_events(writes, worth_storing(events, self._topics))
+                writes.finish()
         except DBAPIError as exc:
             self.rollback()
             conflict = busy_conflict(exc)

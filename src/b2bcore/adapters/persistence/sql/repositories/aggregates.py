@@ -26,7 +26,6 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     Table,
     UniqueConstraint,
@@ -37,9 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import update as sql_update
 
-from b2bcore.adapters.persistence.sql.integrity import write
 from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
+from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.client import CorporateClient
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.order import Order
@@ -184,13 +183,13 @@ class AggregateRepository(abc.ABC, Generic[A]):
         changed = [a for a in self._seen.values() if a.version != self._loaded_versions[a.id]]
         return sorted(changed, key=lambda a: a.id)
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         self._writing = self._changed()
         for aggregate in self._writing:
             if self._loaded_versions[aggregate.id] is None:
-                self._insert(connection, aggregate)
+                self._insert(writes, aggregate)
             else:
-                self._update(connection, aggregate)
+                self._update(writes, aggregate)
 
     def committed(self) -> None:
         for aggregate in self._writing:
@@ -198,41 +197,50 @@ class AggregateRepository(abc.ABC, Generic[A]):
             self._loaded_children[aggregate.id] = self._child_rows(aggregate)
         self._writing = []
 
-    def _insert(self, connection: Connection, aggregate: A) -> None:
+    def _insert(self, writes: Writes, aggregate: A) -> None:
         row = self._row(aggregate)
-        write(connection, self._insert_row, self.table, row, row)
+        writes.run(self._insert_row, row, table=self.table)
         for name, rows in self._child_rows(aggregate).items():
-            self._insert_children(connection, name, rows)
+            self._insert_children(writes, name, rows)
 
-    def _update(self, connection: Connection, aggregate: A) -> None:
+    def _update(self, writes: Writes, aggregate: A) -> None:
         row = self._row(aggregate)
         changes = {name: value for name, value in row.items() if name != "id"}
         loaded = self._loaded_versions[aggregate.id]
         parameters = {**changes, "b_id": aggregate.id, "b_loaded": loaded}
-        if write(connection, self._update_row, self.table, row, parameters) != 1:
-            raise Conflict(
-                f"{self._describe(aggregate)} was changed by someone else; reload and try again",
+        description = self._describe(aggregate)
+
+        def changed_meanwhile() -> Conflict:
+            return Conflict(
+                f"{description} was changed by someone else; reload and try again",
                 id=aggregate.id,
             )
+
+        writes.run(
+            self._update_row,
+            parameters,
+            table=self.table,
+            values=row,
+            expect_one=changed_meanwhile,
+        )
         loaded_children = self._loaded_children.get(aggregate.id, {})
         for name, rows in self._child_rows(aggregate).items():
             if rows != loaded_children.get(name):
+                table, _parent = self.children[name]
                 _insert, remove = self._child_statements[name]
-                remove.execute(connection, {"b_parent": aggregate.id})
-                self._insert_children(connection, name, rows)
+                writes.run(remove, {"b_parent": aggregate.id}, table=table)
+                self._insert_children(writes, name, rows)
 
-    def _insert_children(
-        self, connection: Connection, name: str, rows: list[dict[str, Any]]
-    ) -> None:
+    def _insert_children(self, writes: Writes, name: str, rows: list[dict[str, Any]]) -> None:
         table, _parent = self.children[name]
         statement, _delete = self._child_statements[name]
         if not rows:
             return
         if any(isinstance(c, UniqueConstraint) for c in table.constraints):
             for row in rows:  # one by one, so the message names the refused row
-                write(connection, statement, table, row, row)
+                writes.run(statement, row, table=table)
         else:
-            write(connection, statement, table, {}, rows)
+            writes.run_many(statement, rows, table=table)
 
 
 def _groups(rows: Sequence[RowData]) -> Iterator[list[RowData]]:

@@ -18,6 +18,7 @@ from b2bcore.adapters.persistence.sql.integrity import execute
 from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import contract_prices, managers, products
+from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.client import Manager
 from b2bcore.domain.errors import Conflict, NotFound
 from b2bcore.domain.pricing import Product
@@ -74,9 +75,10 @@ class SqlProductRepository:
         by_sku = sorted([*stored, *self._pending.values()], key=lambda product: product.sku)
         return by_sku[offset : offset + limit]
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         rows = [codec.product_row(product) for _sku, product in sorted(self._pending.items())]
-        upsert(connection, products, rows)
+        if rows:
+            upsert(writes.connection, products, rows)
 
     def has_changes(self) -> bool:
         return bool(self._pending)
@@ -101,12 +103,13 @@ class SqlContractPriceRepository:
     def set_price(self, client_id: str, sku: str, price: Decimal) -> None:
         self._pending[(client_id, sku)] = price
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         rows: list[dict[str, object]] = [
             {"client_id": client_id, "sku": sku, "price": price}
             for (client_id, sku), price in sorted(self._pending.items())
         ]
-        upsert(connection, contract_prices, rows)
+        if rows:
+            upsert(writes.connection, contract_prices, rows)
 
     def has_changes(self) -> bool:
         return bool(self._pending)
@@ -144,10 +147,10 @@ class SqlManagerRepository:
             statement = statement.where(managers.c.id.in_(ids))
         return [codec.manager_from_row(row) for row in self._link.rows(statement)]
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         for _id, manager in sorted(self._pending.items()):
             row = codec.manager_row(manager)
-            execute(connection, insert(managers), managers, row, row)
+            execute(writes.connection, insert(managers), managers, row, row)
 
     def has_changes(self) -> bool:
         return bool(self._pending)

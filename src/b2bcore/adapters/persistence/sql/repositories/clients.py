@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Integer, Table, bindparam, select, type_coerce
+from sqlalchemy import Integer, Table, bindparam, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
@@ -32,6 +32,7 @@ from b2bcore.adapters.persistence.sql.repositories.aggregates import (
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import client_companies, client_contacts, clients
 from b2bcore.adapters.persistence.sql.types import Percent
+from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.client import CorporateClient, Role
 from b2bcore.domain.errors import NotFound
 from b2bcore.domain.money import percent
@@ -210,9 +211,10 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     def has_changes(self) -> bool:
         return super().has_changes() or bool(self._discount_changes)
 
-    def write(self, connection: Connection) -> None:
-        super().write(connection)
-        discount_updates.write(connection, self._discount_changes.values())
+    def write(self, writes: Writes) -> None:
+        super().write(writes)
+        if self._discount_changes:
+            discount_updates.write(writes.connection, self._discount_changes.values())
 
     def committed(self) -> None:
         super().committed()

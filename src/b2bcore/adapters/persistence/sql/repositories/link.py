@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
 from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
+from b2bcore.adapters.persistence.sql.writes import Writes
 
 T = TypeVar("T")
 
@@ -21,7 +22,7 @@ class Participant(Protocol):
     def has_changes(self) -> bool:
         """Whether a commit would write anything of this repository."""
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         """Write the pending changes inside the commit's transaction; raise to refuse."""
 
     def committed(self) -> None:

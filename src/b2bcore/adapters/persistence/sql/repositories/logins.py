@@ -11,13 +11,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from b2bcore.adapters.persistence.pending_logins import PendingLogins, token_used
 from b2bcore.adapters.persistence.sql.integrity import execute
 from b2bcore.adapters.persistence.sql.prepared import RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import login_tokens, logins, sign_in_failures
+from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.accounts import Login, LoginToken, TokenPurpose
 from b2bcore.domain.actors import Actor, ActorKind
 
@@ -97,7 +98,10 @@ class SqlLoginRepository(PendingLogins):
 
     # -- the commit --------------------------------------------------------------------
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
+        if not self.has_changes():
+            return
+        connection = writes.connection
         for _id, login in sorted(self._added.items()):
             row = _login_row(login)
             execute(connection, insert(logins), logins, row, row)

@@ -3,15 +3,16 @@ and the completions of claimed messages, checked and stored in that transaction 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from b2bcore.adapters.persistence.messages import lost_claim, message_from_event
-from b2bcore.adapters.persistence.sql.integrity import write
 from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import outbox
+from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.events import DomainEvent
 from b2bcore.ports.outbox import OutboxMessage
 
@@ -70,7 +71,7 @@ class SqlOutboxRepository:
     def complete(self, message_id: str, *, worker: str) -> None:
         self._completions[message_id] = worker
 
-    def write_completions(self, connection: Connection) -> None:
+    def write_completions(self, writes: Writes) -> None:
         """Mark the completed messages processed in the commit's transaction, if ``worker``
         still holds each; one it lost raises Conflict, undoing the whole commit.
 
@@ -78,16 +79,20 @@ class SqlOutboxRepository:
         waits for it and then sees the new holder, so the answer is never stale.
         """
         for message_id, worker in self._completions.items():
-            if _COMPLETE.execute(connection, {"b_id": message_id, "b_worker": worker}) != 1:
-                raise lost_claim(message_id, worker)
+            writes.run(
+                _COMPLETE,
+                {"b_id": message_id, "b_worker": worker},
+                table=outbox,
+                expect_one=functools.partial(lost_claim, message_id, worker),
+            )
 
-    def write_events(self, connection: Connection, events: Iterable[DomainEvent]) -> None:
+    def write_events(self, writes: Writes, events: Iterable[DomainEvent]) -> None:
         """Serialize the events into the commit's transaction; a refused one undoes it all."""
         for event in events:
             self.add(message_from_event(event))
-        self.write(connection)
+        self.write(writes)
 
-    def write(self, connection: Connection) -> None:
+    def write(self, writes: Writes) -> None:
         for message in self._pending.values():
             row = {
                 "id": message.id,
@@ -97,7 +102,7 @@ class SqlOutboxRepository:
                 "created_at": message.created_at,
                 "available_at": message.created_at,
             }
-            write(connection, _INSERT, outbox, row, row)
+            writes.run(_INSERT, row, table=outbox)
 
     def has_changes(self) -> bool:
         return bool(self._pending or self._completions)

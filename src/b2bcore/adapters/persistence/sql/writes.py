@@ -1,0 +1,236 @@
+"""The writes of one commit, sent to PostgreSQL in as few round trips as they allow.
+
+A unit of work's commit is a handful of statements: mark the claimed message done,
+update the order where its version is still the one read, insert the events as
+outbox messages. Sent one by one, each is a round trip, and the transaction's
+``BEGIN`` one more. :func:`writing` gives the commit a :class:`Writes` instead: on
+PostgreSQL it pipelines them (libpq's pipeline mode, through psycopg) -- ``BEGIN``
+and every statement go out together and their results come back together -- and
+checks what each must have matched (one row, for a versioned update or a
+completion) once the results are in, before the transaction commits. A commit
+whose statements expect nothing (placing an order: inserts only) also sends its
+``COMMIT`` in the same batch: one round trip in all. Measured on the test server,
+a commit of two updates and an insert took 165 µs of client and 150 µs of server
+CPU one by one, and 127 and 95 µs pipelined.
+
+On SQLite (calls inside the process, not round trips), or on a connection not
+reading in autocommit, the statements run one by one inside
+:func:`.write_transaction`, with the same checks.
+
+A statement refused by a constraint surfaces when the batch's results come back;
+it becomes the domain error :mod:`.integrity` words, for the statement whose table
+holds the violated constraint, so the message names the same row as before. A
+statement that is not a :class:`.Prepared` one runs on :attr:`Writes.connection`,
+which first sends what is pending and checks it, so the order of the statements
+is always the order they were given in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from types import TracebackType
+from typing import Any, NoReturn, Self
+
+import attrs
+import psycopg
+from sqlalchemy import Connection, Table
+from sqlalchemy.exc import IntegrityError
+
+from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT, write_transaction
+from b2bcore.adapters.persistence.sql.integrity import Values, domain_error
+from b2bcore.adapters.persistence.sql.integrity import write as write_now
+from b2bcore.adapters.persistence.sql.prepared import Prepared, before_cursor_execute
+
+Refusal = Callable[[], Exception]
+"""What to raise when a statement expected to match one row matched none."""
+
+
+@attrs.define
+class _Sent:
+    cursor: Any
+    table: Table
+    values: Values
+    expect_one: Refusal | None
+
+
+class Writes:
+    """The statements of one commit, in order (see the module's docstring)."""
+
+    def __init__(self, connection: Connection, *, pipelined: bool) -> None:
+        self._connection = connection
+        self._pipelined = pipelined
+        self._raw: Any = connection.connection.dbapi_connection if pipelined else None
+        self._stack: ExitStack | None = None  # the open pipeline
+        self._sent: list[_Sent] = []
+        self._begun = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._stack is not None:  # an error before the batch was sent: drop it
+            stack, self._stack = self._stack, None
+            self._close_cursors()
+            stack.__exit__(exc_type, exc, tb)
+
+    @property
+    def connection(self) -> Connection:
+        """The connection, for a statement SQLAlchemy runs: everything before it is sent
+        and checked first, and on PostgreSQL the transaction is begun."""
+        self._send(commit=False)
+        if self._pipelined and not self._begun:
+            try:
+                self._raw.execute("BEGIN")
+            except psycopg.Error as exc:
+                self._raise_wrapped(exc, None)
+            self._begun = True
+        return self._connection
+
+    def run(
+        self,
+        statement: Prepared,
+        parameters: Values,
+        *,
+        table: Table,
+        values: Values | None = None,
+        expect_one: Refusal | None = None,
+    ) -> None:
+        """Run ``statement`` (now, or in the batch); ``values``: the row as an error
+        message should name it (``parameters`` by default); ``expect_one``: the
+        statement must match exactly one row, else that error undoes the commit."""
+        shown = parameters if values is None else values
+        if not self._pipelined:
+            matched = write_now(self._connection, statement, table, shown, parameters)
+            if expect_one is not None and matched != 1:
+                raise expect_one()
+            return
+        self._queue(statement, [parameters], _Sent(None, table, shown, expect_one))
+
+    def run_many(self, statement: Prepared, rows: Sequence[Values], *, table: Table) -> None:
+        """Run ``statement`` once per row (rows of one shape); a refusal names no row."""
+        if not rows:
+            return
+        if not self._pipelined:
+            write_now(self._connection, statement, table, {}, rows)
+            return
+        self._queue(statement, rows, _Sent(None, table, {}, None), many=True)
+
+    def finish(self) -> None:
+        """Send what is pending, with ``COMMIT`` if nothing waits on a check: the caller's
+        commit then has nothing left to send."""
+        self._send(commit=True)
+
+    # -- the pipeline ------------------------------------------------------------
+
+    def _queue(
+        self, statement: Prepared, rows: Sequence[Values], sent: _Sent, *, many: bool = False
+    ) -> None:
+        """Queue the statement in the pipeline (opened, with ``BEGIN``, by the first).
+        psycopg reads whatever results have arrived meanwhile, so an earlier
+        statement's refusal may surface here: it is raised as :meth:`_send` raises it."""
+        connection = self._connection
+        compiled = statement.for_dialect(connection.dialect, frozenset(rows[0]))
+        sql = compiled.sql
+        values: Any = [compiled.bind(row) for row in rows] if many else compiled.bind(rows[0])
+        try:
+            if self._stack is None:
+                self._stack = ExitStack()
+                self._stack.enter_context(self._raw.pipeline())
+                if not self._begun:
+                    self._raw.execute("BEGIN")
+                    self._begun = True
+            sent.cursor = cursor = self._raw.cursor()
+            self._sent.append(sent)
+            sql, values = before_cursor_execute(connection, cursor, sql, values, executemany=many)
+            if many:
+                cursor.executemany(sql, values)
+            else:
+                cursor.execute(sql, values)
+        except psycopg.Error as exc:
+            stack, self._stack = self._stack, None
+            refused, self._sent = self._sent, []
+            if stack is not None:
+                with contextlib.suppress(psycopg.Error):  # the same refusal, or "aborted"
+                    stack.close()
+            culprit = _refused(refused)
+            _close(refused)
+            self._raise_wrapped(exc, culprit)
+
+    def _send(self, *, commit: bool) -> None:
+        """Sync the pipeline: every queued statement's result in, the first error raised
+        (as the domain error it means), then each statement's expectation checked."""
+        if self._stack is None:
+            return
+        stack, self._stack = self._stack, None
+        sent, self._sent = self._sent, []
+        error: psycopg.Error | None = None
+        if commit and not any(item.expect_one for item in sent):
+            try:  # psycopg reads the results arrived so far: a refusal may surface here
+                self._raw.execute("COMMIT")
+            except psycopg.Error as exc:
+                error = exc
+        try:
+            stack.close()  # leaving pipeline mode syncs and reads every result
+        except psycopg.Error as exc:
+            error = error or exc
+        if error is not None:
+            refused = _refused(sent)
+            _close(sent)
+            self._raise_wrapped(error, refused)
+        matched = [item.cursor.rowcount for item in sent]  # closing a cursor forgets it
+        _close(sent)
+        for item, rows in zip(sent, matched, strict=True):
+            if item.expect_one is not None and rows != 1:
+                raise item.expect_one()
+
+    def _raise_wrapped(self, exc: psycopg.Error, refused: _Sent | None) -> NoReturn:
+        """``exc`` as ``Connection.execute`` raises it (wrapped; a dead connection
+        invalidated), a constraint's refusal as its domain error."""
+        try:
+            self._connection._handle_dbapi_exception(exc, None, None, None, None)
+        except IntegrityError as wrapped:
+            if refused is None:
+                raise
+            raise domain_error(wrapped, refused.table, refused.values) from wrapped
+
+    def _close_cursors(self) -> None:
+        _close(self._sent)
+        self._sent = []
+
+
+def _close(sent: list[_Sent]) -> None:
+    for item in sent:
+        item.cursor.close()
+
+
+def _refused(sent: list[_Sent]) -> _Sent | None:
+    """The statement the server refused: the first without a result (psycopg gives a
+    cursor its result only once the result is found to be no error)."""
+    return next((item for item in sent if item.cursor.pgresult is None), None)
+
+
+@contextmanager
+def writing(connection: Connection) -> Iterator[Writes]:
+    """A write transaction on ``connection`` with its :class:`Writes`; committed at the
+    end of the block, rolled back on an error."""
+    pipelined = (
+        connection.dialect.name == "postgresql"
+        and connection.get_execution_options().get("isolation_level") == AUTOCOMMIT
+        and psycopg.Pipeline.is_supported()
+    )
+    if not pipelined:
+        with write_transaction(connection), Writes(connection, pipelined=False) as writes:
+            yield writes
+        return
+    # SQLAlchemy keeps its bookkeeping; the driver, in autocommit, sends no BEGIN of its
+    # own: Writes sends it with the first statement, and COMMIT (or ROLLBACK) follows
+    # it from here unless finish() sent it already.
+    with connection.begin(), Writes(connection, pipelined=True) as writes:
+        yield writes
