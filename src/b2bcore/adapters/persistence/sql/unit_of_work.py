@@ -1,7 +1,8 @@
 """The unit of work on SQLAlchemy Core: reads as they come, every write in one commit.
 
 Reading needs no transaction of its own making (see :class:`.Link`); ``commit``
-opens one transaction and, in it, marks the completed outbox messages processed
+opens one transaction (:func:`.writing`: on PostgreSQL its statements go out in
+one pipelined batch) and, in it, marks the completed outbox messages processed
 (if their worker still holds them), writes every changed aggregate with its
 version check, the pending products, prices, managers and outbox messages, and
 then every domain event the loaded or added aggregates raised, as outbox

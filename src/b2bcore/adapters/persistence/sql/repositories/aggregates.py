@@ -14,8 +14,10 @@ refuses a duplicate at commit, as ``Conflict("order … already exists")``
 would cost every insert a round trip and still leave the race to the key.
 
 The statements a repository runs for every aggregate (get by id, insert, the
-versioned update) are built once per class with bound parameters, so SQLAlchemy
-finds them in its compiled cache without rebuilding and re-keying them each time.
+versioned update, a child table's rewrite) are built once per class and
+:class:`.Prepared`: compiled once, run on the driver's cursor. Writes go through
+the commit's :class:`.Writes`, which on PostgreSQL sends them in one batch and
+checks the versioned update's row count when the results are in.
 """
 
 from __future__ import annotations
