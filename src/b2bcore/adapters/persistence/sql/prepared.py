@@ -162,44 +162,41 @@ class Prepared:
         if not rows:
             return
         compiled = self.for_dialect(connection.dialect, frozenset(rows[0]))
-        sql = compiled.sql
-        values: Any = [compiled.bind(row) for row in rows]
-        cursor = _cursor(connection)
-        watched = _watched(connection)
-        try:
-            if watched:
-                sql, values = before_cursor_execute(
-                    connection, cursor, sql, values, executemany=True
-                )
-            cursor.executemany(sql, values)
-            if watched:
-                connection.dispatch.after_cursor_execute(
-                    connection, cursor, sql, values, None, True
-                )
-        except Exception as exc:
-            _raise_wrapped(connection, exc, compiled, rows, cursor)
-        finally:
-            cursor.close()
+        values = [compiled.bind(row) for row in rows]
+        _send(connection, compiled, values, rows, many=True).close()
 
     def _run(
         self, connection: Connection, parameters: Parameters | None
     ) -> tuple[_Compiled, DBAPICursor]:
         compiled = self.for_dialect(connection.dialect, frozenset(parameters or ()))
-        sql, values = compiled.sql, compiled.bind(parameters)
-        cursor = _cursor(connection)
-        watched = _watched(connection)
-        try:
-            if watched:
-                sql, values = before_cursor_execute(
-                    connection, cursor, sql, values, executemany=False
-                )
+        values = compiled.bind(parameters)
+        return compiled, _send(connection, compiled, values, parameters, many=False)
+
+
+def _send(
+    connection: Connection,
+    compiled: _Compiled,
+    values: Any,
+    parameters: Parameters | Sequence[Parameters] | None,
+    *,
+    many: bool,
+) -> DBAPICursor:
+    """Execute on a new cursor, between the statement events; the cursor, open (a
+    read's rows are on it)."""
+    sql = compiled.sql
+    cursor = _cursor(connection)
+    try:
+        sql, values = before_cursor_execute(connection, cursor, sql, values, executemany=many)
+        if many:
+            cursor.executemany(sql, values)
+        else:
             cursor.execute(sql, values)
-        except Exception as exc:
-            cursor.close()
-            _raise_wrapped(connection, exc, compiled, parameters, cursor)
-        if watched:
-            connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
-        return compiled, cursor
+    except Exception as exc:
+        cursor.close()
+        _raise_wrapped(connection, exc, compiled, parameters, cursor)
+    if _watched(connection):
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
+    return cursor
 
 
 def _result_columns(
