@@ -1,11 +1,13 @@
 """Prepared statements (``sql/prepared.py``) send what ``Connection.execute`` sends and
 give back what it gives, on both backends: the same typed values, the same wrapped
-errors, the same statement events; and JSON columns are written as ``json.dumps``
-would write them, by orjson."""
+errors, the same statement events; JSON columns are written as ``json.dumps`` would
+write them, by orjson; and a PostgreSQL commit's pipelined batch (``sql/writes.py``)
+fails whole and leaves its connection usable."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,9 +18,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from b2bcore.adapters.persistence.sql.engine import json_dumps, json_loads
+from b2bcore.adapters.persistence.sql.engine import (
+    create_engine_from_url,
+    json_dumps,
+    json_loads,
+)
 from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.tables import outbox, products
+from b2bcore.domain.errors import Conflict, NotFound
+from tests.builders import NOW, SYSTEM, make_order
+from tests.databases import stored_client_and_order
 
 AT = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
@@ -137,3 +146,52 @@ def test_json_is_written_as_json_dumps_writes_it(value: object) -> None:
     """Byte for byte: the bulk discount update splices stored JSON texts together."""
     assert json_dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     assert json_loads(json_dumps(value)) == value
+
+
+# -- a commit's pipelined batch (sql/writes.py) -----------------------------------------
+
+
+@pytest.fixture
+def one_connection(postgres_url: str) -> Iterator[Engine]:
+    """A PostgreSQL engine whose pool holds a single connection: every unit of work
+    after a failed commit gets the very connection that commit used."""
+    engine = create_engine_from_url(postgres_url, pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+def test_a_refused_batch_leaves_the_connection_fit_for_the_next_commit(
+    one_connection: Engine,
+) -> None:
+    """The duplicate surfaces from the batch as the domain error naming the row; the
+    rollback ends the batch and the transaction, so the same connection commits next."""
+    uows = stored_client_and_order(one_connection)
+    with uows() as uow:
+        uow.orders.get("order-1").reserve(SYSTEM, NOW, "r-1")  # an update, then:
+        uow.orders.add(make_order(order_id="order-2", number="ЗК-order-1"))
+        with pytest.raises(Conflict, match="order number ЗК-order-1 is already taken"):
+            uow.commit()
+    with uows() as uow:
+        assert uow.orders.get("order-1").reservation is None  # the update went too
+        uow.orders.add(make_order(order_id="order-2", number="ЗК-order-2"))
+        uow.commit()
+    with uows() as uow:
+        assert uow.orders.get("order-2").number == "ЗК-order-2"
+
+
+def test_a_failed_check_in_the_batch_stores_nothing_of_it(postgres_engine: Engine) -> None:
+    """The version check is read from the batch's results: a stale update refuses the
+    whole commit, inserts sent with it included."""
+    uows = stored_client_and_order(postgres_engine)
+    with uows() as stale:
+        stale.orders.get("order-1").reserve(SYSTEM, NOW, "r-stale")
+        with uows() as first:
+            first.orders.get("order-1").reserve(SYSTEM, NOW, "r-1")
+            first.commit()
+        stale.orders.add(make_order(order_id="order-2", number="ЗК-order-2"))
+        with pytest.raises(Conflict, match="changed by someone else"):
+            stale.commit()
+    with uows() as uow:
+        assert uow.orders.get("order-1").reservation == "r-1"
+        with pytest.raises(NotFound):
+            uow.orders.get("order-2")
