@@ -808,6 +808,23 @@ class UnitOfWorkContract(abc.ABC):
             assert list(found) == ["B"]
             assert found["B"].list_price == Decimal("990.00")
 
+    @pytest.mark.parametrize("count", [1, 63, 64, 150])  # asked: one more, "nope"
+    def test_get_many_finds_every_stored_sku_of_a_long_cart(
+        self, uows: UnitOfWorkFactory, count: int
+    ) -> None:
+        """Any number of SKUs, asked in any order, repeats and unknown ones included
+        (the SQL store asks up to 64 with a prepared statement, more another way)."""
+        skus = [f"SKU-{n:03d}" for n in range(count)]
+        with uows() as uow:
+            for sku in skus:
+                uow.products.upsert(make_product(sku=sku))
+            uow.commit()
+        asked = [*reversed(skus), "nope", skus[0]]
+        with uows() as uow:
+            found = uow.products.get_many(asked)
+        assert list(found) == list(reversed(skus))
+        assert all(found[sku].sku == sku for sku in skus)
+
     @pytest.mark.usefixtures("buyers")
     def test_contract_prices_belong_to_their_client(self, uows: UnitOfWorkFactory) -> None:
         """prices_for returns the client's own prices, the last one set per SKU."""

@@ -18,7 +18,7 @@ instants are ISO 8601 in UTC, enums are their values, sets are sorted lists.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, get_origin
@@ -135,9 +135,19 @@ def _column(value: object) -> object:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def _split(aggregate: object, columns: Sequence[str]) -> dict[str, Any]:
+_order_without_lines = make_dict_unstructure_fn(
+    Order, _converter, events=override(omit=True), lines=override(omit=True)
+)
+"""An order's fields but its lines (rows of their own) and events, unstructured."""
+
+
+def _split(
+    aggregate: object,
+    columns: Sequence[str],
+    unstructure: Callable[[Any], dict[str, Any]] = _converter.unstructure,
+) -> dict[str, Any]:
     """The columns' values and ``doc``: every other field, unstructured."""
-    doc = _converter.unstructure(aggregate)
+    doc = unstructure(aggregate)
     row = {name: _column(getattr(aggregate, name)) for name in columns}
     for name in columns:
         del doc[name]
@@ -206,8 +216,7 @@ def contact_rows(client: CorporateClient) -> list[dict[str, Any]]:
 
 
 def order_row(order: Order) -> dict[str, Any]:
-    row = _split(order, ORDER_COLUMNS)
-    del row["doc"]["lines"]
+    row = _split(order, ORDER_COLUMNS, _order_without_lines)
     paid_at = order.paid_at
     totals = order.totals
     return {

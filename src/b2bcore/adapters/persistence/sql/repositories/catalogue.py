@@ -7,6 +7,7 @@ that made them and stored by its commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from b2bcore.adapters.persistence.sql import codec
 from b2bcore.adapters.persistence.sql.integrity import execute
-from b2bcore.adapters.persistence.sql.prepared import Prepared
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
 from b2bcore.adapters.persistence.sql.repositories.link import Link
 from b2bcore.adapters.persistence.sql.tables import contract_prices, managers, products
 from b2bcore.adapters.persistence.sql.writes import Writes
@@ -25,6 +26,19 @@ from b2bcore.domain.pricing import Product
 
 # Built once: every quote runs them (see aggregates.py on prebuilt statements).
 _PRODUCTS_BY_SKU = select(products).where(products.c.sku.in_(bindparam("b_skus", expanding=True)))
+PREPARED_CART_SIZES = 64
+"""Up to this many SKUs, a lookup is a :class:`.Prepared` statement with one parameter
+per SKU (one per count, built on first use); a longer list goes through SQLAlchemy's
+expanding ``IN``, rendered anew each time."""
+
+
+@functools.lru_cache(maxsize=PREPARED_CART_SIZES)
+def _products_by_skus(count: int) -> Prepared:
+    return Prepared(
+        select(products).where(products.c.sku.in_([bindparam(f"b_sku{n}") for n in range(count)]))
+    )
+
+
 _PRICES_OF_CLIENT = Prepared(
     select(contract_prices.c.sku, contract_prices.c.price).where(
         contract_prices.c.client_id == bindparam("b_client_id")
@@ -57,7 +71,12 @@ class SqlProductRepository:
     def get_many(self, skus: Iterable[str]) -> Mapping[str, Product]:
         wanted = list(dict.fromkeys(skus))
         asked = [sku for sku in wanted if sku not in self._pending]
-        rows = self._link.rows(_PRODUCTS_BY_SKU, {"b_skus": asked}) if asked else []
+        rows: Sequence[RowData] = []
+        if 0 < len(asked) <= PREPARED_CART_SIZES:
+            by_position = {f"b_sku{n}": sku for n, sku in enumerate(asked)}
+            rows = self._link.rows(_products_by_skus(len(asked)), by_position)
+        elif asked:
+            rows = self._link.rows(_PRODUCTS_BY_SKU, {"b_skus": asked})
         stored = {row["sku"]: codec.product_from_row(row) for row in rows}
         visible = {**stored, **self._pending}
         return {sku: visible[sku] for sku in wanted if sku in visible}
