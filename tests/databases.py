@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory, create_engine_from_url, migrate
+from b2bcore.domain.order import Order
 from tests.builders import make_client, make_manager, make_order
 from tests.postgres import PostgresServer, find_binaries
 
@@ -124,10 +125,17 @@ def stored_client_and_order(engine: Engine) -> SqlUnitOfWorkFactory:
     """Units of work over ``engine`` with :func:`~tests.builders.make_manager`'s manager,
     :func:`~tests.builders.make_client`'s client and :func:`~tests.builders.make_order`'s
     order stored."""
+    return stored_orders(engine, make_order())
+
+
+def stored_orders(engine: Engine, *orders: Order) -> SqlUnitOfWorkFactory:
+    """Units of work over ``engine`` with the builders' manager and client stored, and
+    ``orders`` (of that client)."""
     uows = SqlUnitOfWorkFactory(engine)
     with uows() as uow:
         uow.managers.add(make_manager())
         uow.clients.add(make_client())
-        uow.orders.add(make_order())
+        for order in orders:
+            uow.orders.add(order)
         uow.commit()
     return uows

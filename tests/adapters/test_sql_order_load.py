@@ -23,12 +23,11 @@ from tests.builders import (
     company_id_for,
     contact_id_for,
     invoiced_order,
-    make_client,
-    make_manager,
     make_order,
     make_product,
     state_of,
 )
+from tests.databases import stored_orders
 
 # Not in sorted order, so lines read back in any order but their positions' would show.
 SKUS = ("SKU-C", "SKU-A", "SKU-B")
@@ -64,17 +63,6 @@ def three_line_order(order_id: str = "order-3") -> Order:
     return invoiced_order(placed, invoice_number=f"СЧ-{order_id}")
 
 
-def store(engine: Engine, *orders: Order) -> SqlUnitOfWorkFactory:
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client())
-        for order in orders:
-            uow.orders.add(order)
-        uow.commit()
-    return uows
-
-
 @contextmanager
 def statements_sent(engine: Engine) -> Iterator[list[str]]:
     """The statements sent to the database inside the block, but SQLite's ``BEGIN``:
@@ -104,7 +92,7 @@ def load(
 
 def test_get_reads_an_order_with_its_lines_in_one_statement(engine: Engine) -> None:
     stored = three_line_order()
-    uows = store(engine, make_order(), stored)
+    uows = stored_orders(engine, make_order(), stored)
     loaded, sent = load(engine, uows, lambda uow: uow.orders.get(stored.id))
     assert len(sent) == 1, sent
     assert state_of(loaded) == state_of(stored)
@@ -113,7 +101,7 @@ def test_get_reads_an_order_with_its_lines_in_one_statement(engine: Engine) -> N
 
 def test_find_by_invoice_and_get_by_number_read_one_statement(engine: Engine) -> None:
     stored = three_line_order()
-    uows = store(engine, make_order(), stored)
+    uows = stored_orders(engine, make_order(), stored)
     assert stored.invoice is not None
     invoice_number = stored.invoice.number
     by_invoice, sent = load(engine, uows, lambda uow: uow.orders.find_by_invoice(invoice_number))
@@ -125,7 +113,7 @@ def test_find_by_invoice_and_get_by_number_read_one_statement(engine: Engine) ->
 
 
 def test_a_missing_order_costs_one_statement_too(engine: Engine) -> None:
-    uows = store(engine, three_line_order())
+    uows = stored_orders(engine, three_line_order())
     with uows() as uow, statements_sent(engine) as sent:
         with pytest.raises(NotFound):
             uow.orders.get("no-such-order")
@@ -135,7 +123,7 @@ def test_a_missing_order_costs_one_statement_too(engine: Engine) -> None:
 
 def test_a_held_order_is_not_read_again(engine: Engine) -> None:
     stored = three_line_order()
-    uows = store(engine, stored)
+    uows = stored_orders(engine, stored)
     assert stored.invoice is not None
     with uows() as uow:
         first = uow.orders.get(stored.id)
@@ -149,7 +137,7 @@ def test_a_held_order_is_not_read_again(engine: Engine) -> None:
 def test_a_page_of_orders_reads_their_lines_by_a_second_statement(engine: Engine) -> None:
     """Lists keep two statements (the page, then the lines of all of it): see ``orders``."""
     stored = [three_line_order(f"order-{n}") for n in range(3)]
-    uows = store(engine, *stored)
+    uows = stored_orders(engine, *stored)
     page, sent = load(engine, uows, lambda uow: uow.orders.list(OrderFilter(limit=10)))
     assert len(sent) == 2, sent
     assert sorted(order.id for order in page) == [order.id for order in stored]
@@ -159,7 +147,7 @@ def test_a_page_of_orders_reads_their_lines_by_a_second_statement(engine: Engine
 def test_an_order_without_lines_still_loads_as_its_row(engine: Engine) -> None:
     """The domain makes no such order; were one stored, one order reads as a page does."""
     stored = three_line_order()
-    uows = store(engine, stored)
+    uows = stored_orders(engine, stored)
     with engine.begin() as connection:
         connection.execute(delete(order_lines).where(order_lines.c.order_id == stored.id))
     loaded, sent = load(engine, uows, lambda uow: uow.orders.get(stored.id))

@@ -7,11 +7,11 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, select
 
-from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory, migrate
+from b2bcore.adapters.persistence.sql import migrate
 from b2bcore.adapters.persistence.sql.tables import order_lines
-from b2bcore.domain.order import Order
 from b2bcore.ports.repositories import OrderFilter, OrderSummary
-from tests.builders import invoiced_order, make_client, make_manager, make_order, paid_order
+from tests.builders import invoiced_order, make_order, paid_order
+from tests.databases import stored_orders
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -19,17 +19,6 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     """A fresh migrated database on each backend."""
     found: Engine = request.getfixturevalue(f"{request.param}_engine")
     return found
-
-
-def _store(engine: Engine, *orders: Order) -> SqlUnitOfWorkFactory:
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client())
-        for order in orders:
-            uow.orders.add(order)
-        uow.commit()
-    return uows
 
 
 def _migrate(engine: Engine, revision: str) -> None:
@@ -48,7 +37,7 @@ def test_orders_stored_before_0004_get_their_summary_columns(engine: Engine) -> 
         invoiced_order(make_order(order_id="invoiced")),
         paid_order(make_order(order_id="paid")),
     ]
-    uows = _store(engine, *orders)
+    uows = stored_orders(engine, *orders)
     with engine.connect() as connection:
         lines = connection.execute(select(func.count()).select_from(order_lines)).scalar()
     _migrate(engine, "0003")

@@ -47,13 +47,12 @@ from tests.builders import (
     NOW,
     SYSTEM,
     make_client,
-    make_manager,
     make_order,
     make_product,
     paid_order,
     state_of,
 )
-from tests.databases import stored_client_and_order
+from tests.databases import stored_client_and_order, stored_orders
 from tests.strategies import (
     amounts,
     inn12_check_digits,
@@ -409,12 +408,7 @@ def test_a_well_travelled_order_reads_back_unchanged(engine: Engine) -> None:
 def test_history_stored_before_notes_still_loads_and_renders(engine: Engine) -> None:
     """An order row whose history entries have no notes (written by an older version)
     loads with empty notes, and its lines show the stored text."""
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client())
-        uow.orders.add(paid_order())
-        uow.commit()
+    uows = stored_orders(engine, paid_order())
     with engine.begin() as connection:
         doc = connection.execute(select(orders.c.doc)).scalar_one()
         for entry in doc["history"]:
