@@ -167,6 +167,7 @@ def test_keys_that_merely_mention_a_token_are_not_secrets(tmp_path: Path) -> Non
         ('[smtp]\nhost = "h"\n', "sender"),
         ("[edms]\n", "base_url"),
         ('dadata = "on"\n', "dadata"),
+        ("number_block = 0\n", "number_block: must be from 1 to 1000 (got 0)"),
     ],
 )
 def test_bad_values_are_reported_with_their_section(

@@ -128,7 +128,7 @@ def bootstrap(
     if uow is None and config.database_url is not None:
         engine = create_engine_from_url(config.database_url)
         uow = SqlUnitOfWorkFactory(engine, topics=HANDLED_TOPICS)
-        numbers = numbers or SqlNumberSequence(engine)
+        numbers = numbers or SqlNumberSequence(engine, block=config.number_block)
         queue = queue or SqlOutboxQueue(engine)
     if documents is None and (config.documents_path or config.database_url):
         documents = LocalDocumentStorage(config.documents_path or DEFAULT_DOCUMENTS_PATH)

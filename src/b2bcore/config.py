@@ -31,6 +31,7 @@ from b2bcore.adapters.dadata.http import DadataSettings
 from b2bcore.adapters.edms.http import EdmsSettings
 from b2bcore.adapters.mail.smtp import SmtpSettings
 from b2bcore.adapters.onec.odata_settings import OnecSettings
+from b2bcore.adapters.persistence.sql.numbering import MAX_BLOCK as MAX_NUMBER_BLOCK
 from b2bcore.adapters.sap.odata_settings import SapSettings
 from b2bcore.application.context import SellerRequisites, Settings
 from b2bcore.domain.autoprocessing import AutoProcessingPolicy
@@ -75,6 +76,11 @@ DEFAULT_DOCUMENTS_PATH = "b2bcore-documents"
 ENV_PREFIX = "B2B_"
 
 
+def _number_block(_instance: object, _attribute: object, value: int) -> None:
+    if not 1 <= value <= MAX_NUMBER_BLOCK:
+        raise ValueError(f"number_block: must be from 1 to {MAX_NUMBER_BLOCK} (got {value})")
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     database_url: str | None = None
@@ -96,6 +102,12 @@ class Config:
     """Document management over HTTP; ``None``: the in-memory one."""
     smtp: SmtpSettings | None = None
     """Mail over SMTP; ``None``: the outbox."""
+    number_block: int = attrs.field(default=10, validator=_number_block)
+    """Order numbers a process takes from the database at a time (as a sequence's
+    ``CACHE``): one statement per block instead of one per order. Numbers stay
+    unique; orders placed by several processes at once are then not numbered in
+    time order, and a stopped process leaves the rest of its block unused. 1:
+    every number drawn when it is needed."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Config:

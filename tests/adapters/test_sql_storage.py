@@ -29,6 +29,7 @@ from b2bcore.adapters.persistence.sql import (
 from b2bcore.adapters.persistence.sql.integrity import UNIQUE_MESSAGES
 from b2bcore.adapters.persistence.sql.tables import (
     CLIENT_SEARCH_TRIGRAM_INDEX,
+    number_sequences,
     order_lines,
     orders,
     outbox,
@@ -375,6 +376,55 @@ def test_threads_never_share_a_number_on_postgres(postgres_engine: Engine) -> No
     numbers = SqlNumberSequence(postgres_engine)
     drawn = _drawn_concurrently(lambda: numbers.next_value("ЗК", 2026), threads=4, calls=100)
     assert sorted(drawn) == list(range(1, 401))
+
+
+def _stored_counter(engine: Engine, series: str, year: int) -> int:
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(number_sequences.c.value).where(
+                number_sequences.c.series == series, number_sequences.c.year == year
+            )
+        ).scalar_one()
+    return int(value)
+
+
+def test_a_block_is_taken_by_one_statement_and_handed_out_in_order(engine: Engine) -> None:
+    """With a block of 5, the first number takes 1..5 from the database at once; the
+    next four come from memory, the sixth takes the next block."""
+    numbers = SqlNumberSequence(engine, block=5)
+    assert numbers.next_value("ЗК", 2026) == 1
+    assert _stored_counter(engine, "ЗК", 2026) == 5
+    assert [numbers.next_value("ЗК", 2026) for _ in range(4)] == [2, 3, 4, 5]
+    assert _stored_counter(engine, "ЗК", 2026) == 5
+    assert numbers.next_value("ЗК", 2026) == 6
+    assert _stored_counter(engine, "ЗК", 2026) == 10
+    assert numbers.next_value("ЗК", 2027) == 1  # a block per series and year
+
+
+def test_processes_with_blocks_never_share_a_number(engine: Engine) -> None:
+    """Two sequences on one database (two processes) take disjoint blocks, and one
+    drawing one by one continues after both: unique, though not in drawing order."""
+    first, second = SqlNumberSequence(engine, block=3), SqlNumberSequence(engine, block=3)
+    drawn = [first.next_value("ЗК", 2026), second.next_value("ЗК", 2026)]
+    drawn += [first.next_value("ЗК", 2026), second.next_value("ЗК", 2026)]
+    assert drawn == [1, 4, 2, 5]
+    assert SqlNumberSequence(engine).next_value("ЗК", 2026) == 7
+
+
+def test_threads_drawing_from_blocks_never_share_a_number(postgres_engine: Engine) -> None:
+    """Four threads drawing 100 numbers each from blocks of 7: 400 distinct numbers,
+    and no more taken from the database than four threads can leave unused."""
+    numbers = SqlNumberSequence(postgres_engine, block=7)
+    drawn = _drawn_concurrently(lambda: numbers.next_value("ЗК", 2026), threads=4, calls=100)
+    assert len(set(drawn)) == 400
+    assert 400 <= _stored_counter(postgres_engine, "ЗК", 2026) < 400 + 4 * 7
+
+
+@pytest.mark.parametrize("block", [0, -1, 1001])
+def test_a_block_out_of_range_is_refused(sqlite_engine: Engine, block: int) -> None:
+    """A block is 1 to 1000 numbers."""
+    with pytest.raises(InvalidValue, match="number_block"):
+        SqlNumberSequence(sqlite_engine, block=block)
 
 
 # -- aggregates in full ----------------------------------------------------------------
