@@ -29,6 +29,7 @@ from b2bcore.adapters.persistence.sql import (
 from b2bcore.adapters.persistence.sql.integrity import UNIQUE_MESSAGES
 from b2bcore.adapters.persistence.sql.tables import (
     CLIENT_SEARCH_TRIGRAM_INDEX,
+    clients,
     number_sequences,
     order_lines,
     orders,
@@ -80,7 +81,7 @@ def test_upgrade_brings_an_empty_database_to_head(tmp_path: Path) -> None:
     assert migrate.current(url) is None
     assert not (tmp_path / "new.db").exists()
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0006"
+    assert migrate.current(url) == migrate.head() == "0007"
 
 
 def test_the_initial_migration_can_be_undone(sqlite_engine: Engine) -> None:
@@ -96,6 +97,16 @@ def test_the_initial_migration_can_be_undone(sqlite_engine: Engine) -> None:
 def test_postgres_template_is_at_head(postgres_url: str) -> None:
     """The PostgreSQL databases of the tests come from the migrations, at head."""
     assert migrate.current(postgres_url) == migrate.head()
+
+
+def test_clients_leave_room_in_their_pages_on_postgres(postgres_engine: Engine) -> None:
+    """Migration 0007 sets the clients' fillfactor tables.py declares, so a discount
+    change can stay in its page."""
+    with postgres_engine.connect() as connection:
+        options = connection.exec_driver_sql(
+            "SELECT reloptions FROM pg_class WHERE relname = 'clients'"
+        ).scalar_one()
+    assert options == [f"fillfactor={clients.dialect_options['postgresql']['with']['fillfactor']}"]
 
 
 def test_migrated_schema_matches_the_tables(engine: Engine) -> None:

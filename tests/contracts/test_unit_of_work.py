@@ -25,7 +25,8 @@ import pytest
 
 from b2bcore.domain.actors import Actor
 from b2bcore.domain.client import CorporateClient
-from b2bcore.domain.errors import Conflict, InvalidValue, NotFound
+from b2bcore.domain.discount import DiscountPolicy
+from b2bcore.domain.errors import Conflict, InvalidValue, InvariantViolation, NotFound
 from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO
 from b2bcore.domain.order import DocumentRef, Order, OrderStatus
@@ -709,6 +710,83 @@ class UnitOfWorkContract(abc.ABC):
                 expected = uow.orders.paid_volume(client_id, *MARCH)
                 assert volumes.get(client_id, ZERO) == expected
             assert volumes["client-2"] == Decimal("4000.00")
+
+    # -- a whole discount recomputation ---------------------------------------------
+
+    # March (MARCH's window, ending on its last day): client-1 bought 1500.00 and
+    # client-2 4000.00, exactly the threshold of the top tier.
+    MARCH_POLICY = DiscountPolicy.from_tiers([(0, 0), (1000, 3), (4000, 5)], window_months=1)
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_recompute_discounts_sets_each_clients_tier(self, uows: UnitOfWorkFactory) -> None:
+        """Every client gets the tier of its paid volume in the window (a threshold
+        reached exactly counts), version + 1 and one message; the changes are returned."""
+        with uows() as uow:
+            recomputation = uow.clients.recompute_discounts(
+                self.MARCH_POLICY, today=MARCH[1], now=NOW
+            )
+            uow.commit()
+        assert dict(recomputation.changes) == {
+            "client-1": (ZERO, Decimal("3.00")),
+            "client-2": (ZERO, Decimal("5.00")),
+        }
+        with uows() as uow:
+            stored = {cid: uow.clients.get(cid) for cid in ("client-1", "client-2")}
+        assert {cid: (c.discount_percent, c.version) for cid, c in stored.items()} == {
+            "client-1": (Decimal("3.00"), 1),
+            "client-2": (Decimal("5.00"), 1),
+        }
+        assert self.discount_messages(uows) == [
+            ("client-1", "0.00", "3.00"),
+            ("client-2", "0.00", "5.00"),
+        ]
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_recompute_discounts_lowers_a_tier_and_leaves_the_rest(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """Run again when the window holds no payment, both fall to 0 %; run again on
+        the same day, nothing changes and nothing more is written."""
+        for today in (MARCH[1], date(2026, 6, 30), date(2026, 6, 30)):
+            with uows() as uow:
+                recomputation = uow.clients.recompute_discounts(
+                    self.MARCH_POLICY, today=today, now=NOW
+                )
+                uow.commit()
+        assert dict(recomputation.changes) == {}
+        with uows() as uow:
+            assert dict(uow.clients.discounts()) == {"client-1": ZERO, "client-2": ZERO}
+            assert uow.clients.get("client-1").version == 2
+        assert self.discount_messages(uows) == [
+            ("client-1", "0.00", "3.00"),
+            ("client-1", "3.00", "0.00"),
+            ("client-2", "0.00", "5.00"),
+            ("client-2", "5.00", "0.00"),
+        ]
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_recompute_discounts_writes_only_when_committed(self, uows: UnitOfWorkFactory) -> None:
+        """Before the commit the changes are unknown (InvariantViolation); without a
+        commit nothing is written."""
+        with uows() as uow:
+            recomputation = uow.clients.recompute_discounts(
+                self.MARCH_POLICY, today=MARCH[1], now=NOW
+            )
+            with pytest.raises(InvariantViolation, match="once committed"):
+                recomputation.changes  # noqa: B018 -- the property raises
+        with uows() as uow:
+            assert dict(uow.clients.discounts()) == {"client-1": ZERO, "client-2": ZERO}
+        assert self.discount_messages(uows) == []
+
+    @pytest.mark.usefixtures("march_payments")
+    def test_recompute_discounts_wants_a_unit_of_work_of_its_own(
+        self, uows: UnitOfWorkFactory
+    ) -> None:
+        """A unit of work that holds a client refuses it: InvariantViolation."""
+        with uows() as uow:
+            uow.clients.get("client-1")
+            with pytest.raises(InvariantViolation, match="of their own"):
+                uow.clients.recompute_discounts(self.MARCH_POLICY, today=MARCH[1], now=NOW)
 
     # -- events --------------------------------------------------------------------
 

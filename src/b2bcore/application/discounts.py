@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from b2bcore.application.context import Services
 from b2bcore.domain.errors import Conflict
-from b2bcore.domain.money import ZERO
 
 ATTEMPTS = 3
 """Recomputations tried when a client changes under one (all of it is then read again)."""
@@ -20,12 +19,12 @@ class Discounts:
         """Set every client's discount from its volume in the window; returns the changes
         as ``{client_id: (old, new)}``. Orders already placed keep their discount.
 
-        Set-based, so it scales to every client at once: one aggregate of the paid
-        volumes, one read of the current discounts, the tiers chosen here, and one
-        bulk change of the clients whose tier moved, committed in one transaction
-        with a ``DiscountChanged`` outbox message each (the worker mails the
-        supervisors). A client changed by someone else meanwhile fails the commit
-        with nothing written; the whole recomputation is then tried again.
+        Set-based, so it scales to every client at once: the storage chooses the tiers
+        from the paid volumes and changes the clients whose tier moved, in one
+        transaction with a ``DiscountChanged`` outbox message each (the worker mails
+        the supervisors); the SQL storage does all of it in the database. A client
+        changed by someone else meanwhile fails the commit with nothing written; the
+        whole recomputation is then tried again.
         """
         attempt = 1
         while True:
@@ -38,18 +37,12 @@ class Discounts:
 
     def _recompute_once(self) -> dict[str, tuple[str, str]]:
         now = self._s.clock.now()
-        policy = self._s.discounts
-        start, end = policy.window(now.date())
         with self._s.uow() as uow:
-            volumes = uow.orders.paid_volumes(start, end)
-            current = uow.clients.discounts()
-            changed: dict[str, Decimal] = {}
-            for client_id, old in current.items():
-                new = policy.tier_for(volumes.get(client_id, ZERO)).percent
-                if new != old:
-                    changed[client_id] = new
-            uow.clients.apply_discounts(changed, now=now)
+            recomputation = uow.clients.recompute_discounts(
+                self._s.discounts, today=now.date(), now=now
+            )
             uow.commit()
-        return {
-            client_id: (str(current[client_id]), str(new)) for client_id, new in changed.items()
-        }
+        shown: dict[tuple[Decimal, Decimal], tuple[str, str]] = {}
+        for change in set(recomputation.changes.values()):  # a handful of distinct changes
+            shown[change] = (str(change[0]), str(change[1]))
+        return {cid: shown[change] for cid, change in recomputation.changes.items()}

@@ -16,6 +16,8 @@ from typing import Protocol, Self
 import attrs
 
 from b2bcore.domain.client import ClientStatus, CorporateClient, Manager
+from b2bcore.domain.discount import DiscountPolicy
+from b2bcore.domain.errors import InvariantViolation
 from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO, VatRate
 from b2bcore.domain.order import Order, OrderStatus
@@ -112,6 +114,23 @@ class ReportRow:
     vat: Decimal
 
 
+@attrs.define
+class DiscountRecomputation:
+    """What :meth:`ClientRepository.recompute_discounts` changed: filled by the commit."""
+
+    _changes: Mapping[str, tuple[Decimal, Decimal]] | None = None
+
+    @property
+    def changes(self) -> Mapping[str, tuple[Decimal, Decimal]]:
+        """``{client_id: (old, new)}`` of every client whose discount moved."""
+        if self._changes is None:
+            raise InvariantViolation("discount changes are known only once committed")
+        return self._changes
+
+    def committed(self, changes: Mapping[str, tuple[Decimal, Decimal]]) -> None:
+        self._changes = changes
+
+
 @attrs.frozen(kw_only=True)
 class ClientSummary:
     """One line of a manager's client list, read without loading the client.
@@ -196,6 +215,22 @@ class ClientRepository(Protocol):
         :meth:`discounts` read (or, if it did not, the one stored now). A client that
         someone else changed and committed in between makes the commit raise
         ``Conflict``, and nothing of it is written.
+        """
+        ...
+
+    def recompute_discounts(
+        self, policy: DiscountPolicy, *, today: date, now: datetime
+    ) -> DiscountRecomputation:
+        """Set every client's discount to ``policy``'s tier for its volume in the window
+        ending ``today`` (:meth:`OrderRepository.paid_volumes` of committed orders), as
+        :meth:`apply_discounts` sets discounts: version + 1 and a ``DiscountChanged``
+        message each, in the commit's transaction. The changes are known once the
+        commit succeeds (:attr:`DiscountRecomputation.changes`): an adapter may compute
+        and write all of it in the database at commit, from the state then stored. No
+        change of a client committed by someone else meanwhile is lost: the adapter
+        either fails the commit with ``Conflict`` (nothing written; try again) or sets
+        the discount on top of that change. For a unit of work that holds no client
+        and no other change of discounts (``InvariantViolation`` otherwise).
         """
         ...
 

@@ -38,7 +38,8 @@ from b2bcore.adapters.persistence.messages import (
     worth_storing,
 )
 from b2bcore.domain.client import CorporateClient, Manager
-from b2bcore.domain.errors import Conflict, NotFound
+from b2bcore.domain.discount import DiscountPolicy
+from b2bcore.domain.errors import Conflict, InvariantViolation, NotFound
 from b2bcore.domain.events import DomainEvent
 from b2bcore.domain.money import ZERO, percent
 from b2bcore.domain.order import Order, OrderStatus
@@ -51,6 +52,7 @@ from b2bcore.ports.repositories import (
     ClientRepository,
     ClientSummary,
     ContractPriceRepository,
+    DiscountRecomputation,
     ManagerRepository,
     OrderFilter,
     OrderRepository,
@@ -205,6 +207,9 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
     def __init__(self, db: InMemoryDatabase) -> None:
         super().__init__(db, db.clients, _client_keys)
         self._listed: dict[str, tuple[Decimal, int]] = {}  # by discounts(): (discount, version)
+        self._recomputations: list[
+            tuple[DiscountRecomputation, dict[str, tuple[Decimal, Decimal]]]
+        ] = []
 
     def find_by_company(self, inn: str, kpp: str) -> CorporateClient | None:
         key = (inn, kpp)
@@ -247,6 +252,34 @@ class InMemoryClientRepository(_AggregateRepository[CorporateClient]):
             if client_id not in self._seen:
                 self._listed[client_id] = (client.discount_percent, client.version)
         return {client.id: client.discount_percent for client in {**stored, **self._seen}.values()}
+
+    def recompute_discounts(
+        self, policy: DiscountPolicy, *, today: date, now: datetime
+    ) -> DiscountRecomputation:
+        """The tiers chosen here from the committed orders, then :meth:`apply_discounts`."""
+        if self._seen or self._listed:
+            raise InvariantViolation("discounts are recomputed in a unit of work of their own")
+        start, end = policy.window(today)
+        with self._db.lock:
+            paid = [o for o in self._db.orders.values() if _paid_between(o, start, end)]
+        volumes: dict[str, Decimal] = {}
+        for order in paid:
+            volumes[order.client_id] = volumes.get(order.client_id, ZERO) + order.totals.goods_gross
+        changes: dict[str, tuple[Decimal, Decimal]] = {}
+        for client_id, old in self.discounts().items():
+            new = policy.tier_for(volumes.get(client_id, ZERO)).percent
+            if new != old:
+                changes[client_id] = (old, new)
+        self.apply_discounts({cid: new for cid, (_old, new) in changes.items()}, now=now)
+        recomputation = DiscountRecomputation()
+        self._recomputations.append((recomputation, changes))
+        return recomputation
+
+    def apply(self) -> None:
+        super().apply()
+        for recomputation, changes in self._recomputations:
+            recomputation.committed(changes)
+        self._recomputations.clear()
 
     def apply_discounts(self, changes: Mapping[str, Decimal], *, now: datetime) -> None:
         """Loads each client and calls ``set_discount``; one listed by :meth:`discounts` is

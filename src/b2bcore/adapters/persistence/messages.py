@@ -3,7 +3,8 @@ and the one way they word a completion that came too late."""
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,11 +48,19 @@ def worth_storing(events: Iterable[DomainEvent], topics: Topics) -> list[DomainE
     return list(events) if topics is None else [e for e in events if e.name in topics]
 
 
+def message_id() -> str:
+    """A new message's id: 32 hex digits, the first 12 the time in milliseconds and the
+    rest random -- UUIDv7's layout. Newer messages sort after older ones, so the
+    outbox's primary key grows at its end, where its pages are in memory, instead of
+    at a random place of the whole index."""
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+
+
 def message_from_event(event: DomainEvent) -> OutboxMessage:
     payload = event_payload(event)
     aggregate_id = str(payload.get("order_id") or payload.get("client_id") or "")
     return OutboxMessage(
-        id=uuid.uuid4().hex,
+        id=message_id(),
         topic=event.name,
         aggregate_id=aggregate_id,
         payload=payload,

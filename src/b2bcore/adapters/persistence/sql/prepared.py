@@ -142,6 +142,29 @@ class Prepared:
             for row in fetched
         ]
 
+    def tuples(
+        self, connection: Connection, parameters: Parameters | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Every row as a tuple in the columns' order, each value through its type's
+        processor: the cheapest rows there are, for many of them."""
+        compiled, cursor = self._run(connection, parameters)
+        try:
+            fetched = cursor.fetchall()
+            _names, processors = _result_columns(compiled, cursor)
+        except Exception as exc:  # a broken connection while fetching
+            _raise_wrapped(connection, exc, compiled, parameters, cursor)
+        finally:
+            cursor.close()
+        if not any(processors):
+            return [tuple(row) for row in fetched]
+        return [
+            tuple(
+                value if process is None else process(value)
+                for value, process in zip(row, processors, strict=True)
+            )
+            for row in fetched
+        ]
+
     def scalar(self, connection: Connection, parameters: Parameters | None = None) -> Any:
         """The first column of the only row; ``LookupError`` when there is none."""
         rows = self.rows(connection, parameters)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import attrs
 from sqlalchemy import Integer, Table, bindparam, select, type_coerce
 
 from b2bcore.adapters.persistence.sql import codec
@@ -34,9 +35,10 @@ from b2bcore.adapters.persistence.sql.tables import client_companies, client_con
 from b2bcore.adapters.persistence.sql.types import Percent
 from b2bcore.adapters.persistence.sql.writes import Writes
 from b2bcore.domain.client import CorporateClient, Role
-from b2bcore.domain.errors import NotFound
+from b2bcore.domain.discount import DiscountPolicy
+from b2bcore.domain.errors import InvariantViolation, NotFound
 from b2bcore.domain.money import percent
-from b2bcore.ports.repositories import ClientPage, reach_of
+from b2bcore.ports.repositories import ClientPage, DiscountRecomputation, reach_of
 
 _PERCENT = Percent()
 _DOC = Prepared(select(clients.c.doc).where(clients.c.id == bindparam("b_id")))
@@ -55,6 +57,16 @@ def _checked_percent(value: Decimal) -> Decimal:
     return percent(value, field="discount_percent")
 
 
+@attrs.define
+class _Recomputation:
+    policy: DiscountPolicy
+    start: date
+    end: date
+    now: datetime
+    result: DiscountRecomputation
+    changes: dict[str, tuple[Decimal, Decimal]] | None = None
+
+
 class SqlClientRepository(AggregateRepository[CorporateClient]):
     kind = "client"
     table = clients
@@ -67,6 +79,7 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
         super().__init__(link)
         self._listed: dict[str, tuple[Decimal, int]] = {}  # by discounts(): (discount, version)
         self._discount_changes: dict[str, discount_updates.DiscountChange] = {}
+        self._recomputation: _Recomputation | None = None
 
     def _row(self, aggregate: CorporateClient) -> dict[str, Any]:
         return codec.client_row(aggregate)
@@ -165,6 +178,18 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
                     client_id=client_id, old=old, new=new, version=version, now=now
                 )
 
+    def recompute_discounts(
+        self, policy: DiscountPolicy, *, today: date, now: datetime
+    ) -> DiscountRecomputation:
+        """Nothing is read now: the commit does all of it in the database
+        (:func:`.discount_updates.recompute`)."""
+        if self._seen or self._listed or self._discount_changes or self._recomputation:
+            raise InvariantViolation("discounts are recomputed in a unit of work of their own")
+        start, end = policy.window(today)
+        result = DiscountRecomputation()
+        self._recomputation = _Recomputation(policy, start, end, now, result)
+        return result
+
     def _stored_discounts(
         self, client_ids: Sequence[str] | None = None
     ) -> dict[str, tuple[Decimal, int]]:
@@ -209,15 +234,25 @@ class SqlClientRepository(AggregateRepository[CorporateClient]):
     # -- writing ------------------------------------------------------------------
 
     def has_changes(self) -> bool:
-        return super().has_changes() or bool(self._discount_changes)
+        return (
+            super().has_changes() or bool(self._discount_changes) or self._recomputation is not None
+        )
 
     def write(self, writes: Writes) -> None:
         super().write(writes)
         if self._discount_changes:
             discount_updates.write(writes.connection, self._discount_changes.values())
+        if self._recomputation is not None:
+            wanted = self._recomputation
+            wanted.changes = discount_updates.recompute(
+                writes.connection, wanted.policy, wanted.start, wanted.end, wanted.now
+            )
 
     def committed(self) -> None:
         super().committed()
+        if self._recomputation is not None:
+            done, self._recomputation = self._recomputation, None
+            done.result.committed(done.changes or {})
         for change in self._discount_changes.values():
             self._listed[change.client_id] = (change.new, change.version + 1)
         self._discount_changes = {}

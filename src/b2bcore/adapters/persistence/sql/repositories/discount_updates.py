@@ -12,52 +12,81 @@ message is its template with the client's id put in.
   (``json_to_recordset``: no per-value quoting, one plan whatever the size): a
   versioned ``UPDATE … FROM`` the changes ``RETURNING`` the ids it matched, feeding,
   in the same statement, the ``INSERT … SELECT`` of their messages, made from
-  the templates by the server (ids from ``gen_random_uuid()``, in the form
-  ``uuid4().hex`` has). Nothing per client is built in Python but the change
-  record itself.
+  the templates by the server (ids in the form :func:`message_id` gives them: the
+  statement's time and random digits, then the row's number). Nothing per client
+  is built in Python but the change record itself.
 * SQLite, whose commit already holds the database's write lock: the versions
   are checked with one SELECT, the rows updated by an ``executemany``, and the
   messages (templates filled in Python) inserted by another.
 
 A client not at the version read means someone else committed a change of it:
 ``Conflict``, and the commit's transaction rolls back with everything else in it.
+
+A whole recomputation (:func:`recompute`) brings no client to Python. The policy's
+tiers become a ``CASE`` over the paid volume in kopecks (the highest tier whose
+threshold the volume reached, as ``DiscountPolicy.tier_for`` chooses). On
+PostgreSQL two statements do the rest. The first chooses the clients whose tier
+differs from their discount into a temporary table: a read, so PostgreSQL runs it
+in parallel, which it never does for a statement that writes. The second updates
+those clients where their discount is still the one read, inserts their messages
+(made by the server from one template per tier, the client's id and old percent
+put in) and returns the changes. A client changed by someone else meanwhile is
+updated on top of that change (only its discount and version are set, the version
+counted from the newest one); one whose discount someone else changed, which only
+another recomputation does, is left as that one set it. On SQLite, whose commit
+holds the write lock, the clients whose tier differs are selected and written by
+:func:`write`.
 """
 
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import attrs
 from sqlalchemy import (
     JSON,
     TIMESTAMP,
+    BigInteger,
+    ClauseElement,
+    Column,
     ColumnClause,
+    ColumnElement,
     Connection,
     Dialect,
+    Executable,
     Integer,
+    MetaData,
+    Select,
     String,
+    Table,
     TableValuedAlias,
     Text,
     bindparam,
+    case,
     cast,
     column,
     func,
     insert,
     literal,
     select,
+    type_coerce,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from b2bcore.adapters.persistence.messages import message_from_event
+from b2bcore.adapters.persistence.messages import message_from_event, message_id
 from b2bcore.adapters.persistence.sql.engine import json_dumps
 from b2bcore.adapters.persistence.sql.integrity import execute
-from b2bcore.adapters.persistence.sql.tables import clients, outbox
+from b2bcore.adapters.persistence.sql.prepared import Prepared
+from b2bcore.adapters.persistence.sql.repositories.orders import paid_between
+from b2bcore.adapters.persistence.sql.tables import clients, orders, outbox
 from b2bcore.adapters.persistence.sql.types import Percent, UtcDateTime
+from b2bcore.domain.discount import DiscountPolicy
 from b2bcore.domain.errors import Conflict
 from b2bcore.domain.events import DiscountChanged
 
@@ -65,6 +94,7 @@ BATCH = 5_000
 """Clients per statement: bounds the memory a batch takes."""
 
 _PLACEHOLDER = "@client_id@"  # a client id no real one equals; see _Template
+_OLD_PLACEHOLDER = "@old_percent@"  # no percent's text; see _Template.to
 
 
 @attrs.frozen
@@ -107,10 +137,21 @@ class _Template:
             created_at=message.created_at,
         )
 
+    @classmethod
+    def to(cls, new: Decimal, now: datetime) -> _Template:
+        """The message of a change to ``new`` from any old discount: the old percent is a
+        placeholder too, for the server to put the old percent's text in."""
+        made = cls.of(DiscountChange(client_id="", old=new, new=new, version=0, now=now))
+        payload = {**made.payload, "old_percent": _OLD_PLACEHOLDER}
+        text = json_dumps(payload)
+        if text.count(json_dumps(_OLD_PLACEHOLDER)) != 1:
+            raise AssertionError(f"unexpected DiscountChanged message: {text!r}")
+        return attrs.evolve(made, payload=payload, text=text)
+
     def row(self, client_id: str) -> dict[str, Any]:
         """The ``outbox`` row of the client's message."""
         return {
-            "id": uuid.uuid4().hex,
+            "id": message_id(),
             "topic": self.topic,
             "aggregate_id": client_id,
             "payload": {**self.payload, "client_id": client_id},
@@ -127,6 +168,22 @@ def _recordset(name: str, *columns: ColumnClause[Any]) -> TableValuedAlias:
         .table_valued(*columns)
         .render_derived(name=name, with_types=True)
     )
+
+
+def _ordered_ids() -> ColumnElement[str]:
+    """Message ids made by the server, shaped as :func:`message_id`'s: the first 20 hex
+    digits of one :func:`message_id` for the whole statement (``id_prefix``: its time
+    and 32 random bits), then 12 of the row's number -- so a statement's messages go
+    to the end of the primary key, in order, and no two rows share an id."""
+    return func.concat(
+        bindparam("id_prefix", type_=Text),
+        func.lpad(func.to_hex(func.row_number().over()), 12, "0"),
+        type_=Text,
+    )
+
+
+def _id_prefix() -> str:
+    return message_id()[:20]
 
 
 _changes = _recordset(
@@ -155,7 +212,7 @@ _UPDATE_AND_NOTIFY = (
     .from_select(
         ["id", "topic", "aggregate_id", "payload", "created_at", "available_at"],
         select(
-            func.replace(cast(func.gen_random_uuid(), Text), "-", ""),
+            _ordered_ids(),
             _templates.c.topic,
             _moved.c.id,
             cast(
@@ -230,7 +287,11 @@ def _write_postgresql(
         }
         for number in sorted(set(numbers))
     ]
-    parameters = {"changes": json_dumps(changes), "templates": json_dumps(used)}
+    parameters = {
+        "changes": json_dumps(changes),
+        "templates": json_dumps(used),
+        "id_prefix": _id_prefix(),
+    }
     found = execute(connection, _UPDATE_AND_NOTIFY, outbox, {}, parameters)
     updated = set(found.scalars())
     return next((c.client_id for c in batch if c.client_id not in updated), None)
@@ -284,3 +345,196 @@ def _batches(changes: Sequence[DiscountChange]) -> Iterator[Sequence[DiscountCha
     iterator = iter(changes)
     while batch := tuple(itertools.islice(iterator, BATCH)):
         yield batch
+
+
+# -- a whole recomputation ---------------------------------------------------------
+
+
+def recompute(
+    connection: Connection, policy: DiscountPolicy, start: date, end: date, now: datetime
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Every client's discount set to its tier for the volume paid ``start..end``, with
+    its message, in the connection's transaction; ``{client_id: (old, new)}``."""
+    wanted = _wanted(policy, start, end)
+    if connection.dialect.name != "postgresql":
+        selected = connection.execute(wanted).all()
+        changes = [
+            DiscountChange(client_id=r.id, old=r.old, new=r.new, version=r.version, now=now)
+            for r in selected
+        ]
+        write(connection, changes)
+        return {change.client_id: (change.old, change.new) for change in changes}
+    dialect = connection.dialect
+    tiers = [
+        {
+            "new": _PERCENT_TYPE.process_bind_param(percent, dialect),
+            "topic": template.topic,
+            "payload": template.text,
+            "created_at": _utc_text(template.created_at, dialect),
+        }
+        for percent in sorted({tier.percent for tier in policy.tiers})
+        for template in [_Template.to(percent, now)]
+    ]
+    # JIT compiles these statements' functions for longer than it saves running them.
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    # Choosing is a read, which PostgreSQL runs in parallel; a statement that writes
+    # (the update) never is. So: chosen into a temporary table first, then written.
+    connection.execute(_CreateTemporaryTableAs(_wanted_table, wanted))
+    parameters = {"tiers": json_dumps(tiers), "id_prefix": _id_prefix()}
+    rows = _RECOMPUTE.tuples(connection, parameters)
+    # Hundredths to Decimals once per distinct (old, new): 100 000 clients share a handful.
+    made: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
+    moved: dict[str, tuple[Decimal, Decimal]] = {}
+    for client_id, old, new in rows:
+        change = made.get((old, new))
+        if change is None:
+            change = made[old, new] = (_percent_from(old, dialect), _percent_from(new, dialect))
+        moved[client_id] = change
+    return moved
+
+
+def _percent_from(hundredths: int, dialect: Dialect) -> Decimal:
+    made = _PERCENT_TYPE.process_result_value(hundredths, dialect)
+    assert made is not None
+    return made
+
+
+_PERCENT_TYPE = Percent()
+_tiers = _recordset(
+    "tiers",
+    column("new", Integer),
+    column("topic", String),
+    column("payload", Text),
+    column("created_at", TIMESTAMP(timezone=True)),
+)
+
+
+def tier_of(volume: ColumnElement[Any], policy: DiscountPolicy) -> ColumnElement[Decimal]:
+    """``policy.tier_for(volume).percent`` for a volume in kopecks: the highest tier
+    whose threshold (rounded up to a whole kopeck) the volume reached."""
+    highest_first = sorted(policy.tiers, key=lambda tier: tier.threshold, reverse=True)
+    lowest = literal(highest_first[-1].percent, Percent())
+    if len(highest_first) == 1:  # one tier for every volume: a CASE needs a WHEN
+        return lowest
+    return case(
+        *(
+            (
+                volume >= literal(_kopecks_from(tier.threshold), BigInteger),
+                literal(tier.percent, Percent()),
+            )
+            for tier in highest_first[:-1]
+        ),
+        else_=lowest,
+    )
+
+
+def _kopecks_from(threshold: Decimal) -> int:
+    return int((threshold * 100).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _wanted(policy: DiscountPolicy, start: date, end: date) -> Any:
+    """The clients whose tier differs from their discount: id, version, old, new."""
+    volumes = (
+        select(orders.c.client_id, func.sum(orders.c.goods_gross).label("volume"))
+        .where(*paid_between(start, end))
+        .group_by(orders.c.client_id)
+        .subquery("volumes")
+    )
+    tiered = (
+        select(
+            clients.c.id,
+            clients.c.version,
+            clients.c.discount_percent.label("old"),
+            tier_of(type_coerce(func.coalesce(volumes.c.volume, 0), BigInteger), policy).label(
+                "new"
+            ),
+        )
+        .select_from(clients.outerjoin(volumes, volumes.c.client_id == clients.c.id))
+        .subquery("tiered")
+    )
+    return select(tiered).where(tiered.c.new != tiered.c.old)
+
+
+class _CreateTemporaryTableAs(Executable, ClauseElement):
+    """``CREATE TEMPORARY TABLE name ON COMMIT DROP AS query`` (SQLAlchemy's recipe for
+    a construct it lacks): the query's parameters bound as any statement's."""
+
+    inherit_cache = False
+
+    def __init__(self, table: Table, query: Select[Any]) -> None:
+        self.table = table
+        self.query = query
+
+
+@compiles(_CreateTemporaryTableAs)
+def _create_temporary_table_as(
+    element: _CreateTemporaryTableAs, compiler: SQLCompiler, **kw: Any
+) -> str:
+    name = compiler.preparer.format_table(element.table)
+    return (
+        f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {compiler.process(element.query, **kw)}"
+    )
+
+
+# What the first statement chose, for the second to write: dropped at the transaction's end.
+_wanted_table = Table(
+    "discount_recomputation",
+    MetaData(),
+    Column("id", String),
+    Column("version", Integer),
+    Column("old", Percent),
+    Column("new", Percent),
+)
+
+
+def _recompute_statement(wanted: Any) -> Any:
+    """PostgreSQL: update the wanted clients still at the discount read, insert their
+    messages, return the changes (see the module's docstring)."""
+    moved = (
+        update(clients)
+        .where(clients.c.id == wanted.c.id, clients.c.discount_percent == wanted.c.old)
+        .values(discount_percent=wanted.c.new, version=clients.c.version + 1)
+        .returning(clients.c.id, wanted.c.old, wanted.c.new)
+        .cte("moved")
+    )
+    # The old percent's JSON text from integer hundredths ("5.00" for 500): digits and a
+    # point, nothing to escape. The client's id goes through to_json, which escapes.
+    hundredths = type_coerce(moved.c.old, Integer)
+    old_json = func.concat(
+        '"',
+        cast(hundredths // 100, Text),
+        ".",
+        func.lpad(cast(hundredths % 100, Text), 2, "0"),
+        '"',
+        type_=Text,
+    )
+    payload = func.replace(
+        func.replace(
+            _tiers.c.payload,
+            literal(json_dumps(_PLACEHOLDER)),
+            cast(func.to_json(moved.c.id), Text),
+        ),
+        literal(json_dumps(_OLD_PLACEHOLDER)),
+        old_json,
+    )
+    sent = (
+        insert(outbox)
+        .from_select(
+            ["id", "topic", "aggregate_id", "payload", "created_at", "available_at"],
+            select(
+                _ordered_ids(),
+                _tiers.c.topic,
+                moved.c.id,
+                cast(payload, JSON),
+                _tiers.c.created_at,
+                _tiers.c.created_at,
+            ).select_from(moved.join(_tiers, _tiers.c.new == type_coerce(moved.c.new, Integer))),
+        )
+        .cte("sent")
+    )
+    return select(
+        moved.c.id, type_coerce(moved.c.old, Integer), type_coerce(moved.c.new, Integer)
+    ).add_cte(sent)
+
+
+_RECOMPUTE = Prepared(_recompute_statement(_wanted_table))

@@ -202,7 +202,7 @@ def _read_transaction(connection: Connection) -> Iterator[Connection]:
             connection.execution_options(isolation_level=AUTOCOMMIT)
 
 
-def _paid_between(start: Any, end: Any) -> tuple[ColumnElement[bool], ...]:
+def paid_between(start: Any, end: Any) -> tuple[ColumnElement[bool], ...]:
     """Counts towards the volume: paid on a day of ``start..end`` and not cancelled since."""
     return (
         orders.c.paid_on.between(start, end),
@@ -217,7 +217,7 @@ _PAID_VOLUMES = (
         orders.c.client_id,
         type_coerce(cast(func.sum(orders.c.goods_gross), BigInteger), Money).label("volume"),
     )
-    .where(*_paid_between(bindparam("b_start"), bindparam("b_end")))
+    .where(*paid_between(bindparam("b_start"), bindparam("b_end")))
     .group_by(orders.c.client_id)
 )
 
@@ -489,7 +489,7 @@ class SqlOrderRepository(AggregateRepository[Order]):
 
     def paid_volume(self, client_id: str, start: date, end: date) -> Decimal:
         statement = select(func.sum(orders.c.goods_gross)).where(
-            orders.c.client_id == client_id, *_paid_between(start, end)
+            orders.c.client_id == client_id, *paid_between(start, end)
         )
         total = self._link.scalars(statement)[0]
         return ZERO if total is None else Decimal(total)
