@@ -27,9 +27,11 @@ class Ordering:
         self, actor: Actor, *, items: Iterable[CartItem], client_id: str | None = None
     ) -> Quote:
         """Price a cart for the actor's client: every step of every line, delivery, totals."""
+        cart = list(items)
         with self._s.uow() as uow:
+            _read_ahead(uow, actor, client_id, cart)
             client = load_client(uow, actor, client_id)
-            return self._quote(uow, client, list(items))
+            return self._quote(uow, client, cart)
 
     def place(
         self,
@@ -43,6 +45,7 @@ class Ordering:
         """Place an order for one of the client's companies; the policy routes it at once."""
         cart = list(items)
         with self._s.uow() as uow:
+            _read_ahead(uow, actor, client_id, cart)
             client = load_client(uow, actor, client_id)
             self._check_may_buy(client, actor, company_id)
             address = client.address(address_id)
@@ -147,6 +150,16 @@ class Ordering:
         client.company(company_id)
         if actor.is_buyer and not client.can_buy_for(actor.id, company_id):
             raise NotFound("company not found", company_id=company_id)
+
+
+def _read_ahead(
+    uow: UnitOfWork, actor: Actor, client_id: str | None, cart: Sequence[CartItem]
+) -> None:
+    """What pricing the cart reads next, read together (:meth:`load_client` still checks
+    the actor may work for that client)."""
+    owner = actor.client_id if actor.is_buyer else client_id
+    if owner is not None:
+        uow.read_ahead_for_order(owner, [item.sku for item in cart])
 
 
 def _facts_of_quote(quote: Quote, client: CorporateClient, company_id: str) -> OrderFacts:

@@ -320,6 +320,14 @@ class UnitOfWork(Protocol):
         ...
 
     def rollback(self) -> None: ...
+    def read_ahead_for_order(self, client_id: str, skus: Iterable[str]) -> None:
+        """A hint that an order of ``client_id`` for ``skus`` is about to be priced: the
+        client, those products and the client's contract prices are read next. A
+        storage may read them all at once now (the SQL one does, in one round trip on
+        PostgreSQL) and answer those reads with what it read; one that gains nothing
+        does nothing. Reads are what they would have been a moment later."""
+        ...
+
     def collect_events(self) -> list[DomainEvent]:
         """Events raised by the aggregates this unit of work has loaded or added."""
         ...

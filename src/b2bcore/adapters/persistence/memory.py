@@ -667,6 +667,9 @@ class InMemoryUnitOfWork(EventCollector):
         # Kept apart so that the rollback on leaving the block cannot drop them.
         self._committed_events.extend(events)
 
+    def read_ahead_for_order(self, client_id: str, skus: Iterable[str]) -> None:
+        """Nothing to gain in memory: every read is a dictionary lookup."""
+
     def rollback(self) -> None:
         self._begin()
 

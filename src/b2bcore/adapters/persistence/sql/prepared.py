@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 from weakref import WeakKeyDictionary
 
 import attrs
+import psycopg
 from sqlalchemy import ClauseElement, Connection, Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -125,22 +126,7 @@ class Prepared:
     ) -> list[dict[str, Any]]:
         """Every row, as a dict by column name, each value through its type's processor."""
         compiled, cursor = self._run(connection, parameters)
-        try:
-            fetched = cursor.fetchall()
-            names, processors = _result_columns(compiled, cursor)
-        except Exception as exc:  # a broken connection while fetching
-            _raise_wrapped(connection, exc, compiled, parameters, cursor)
-        finally:
-            cursor.close()
-        if not any(processors):
-            return [dict(zip(names, row, strict=True)) for row in fetched]
-        return [
-            {
-                name: value if process is None else process(value)
-                for name, value, process in zip(names, row, processors, strict=True)
-            }
-            for row in fetched
-        ]
+        return _fetched(connection, compiled, cursor, parameters)
 
     def tuples(
         self, connection: Connection, parameters: Parameters | None = None
@@ -220,6 +206,69 @@ def _send(
     if _watched(connection):
         connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
     return cursor
+
+
+def _fetched(
+    connection: Connection, compiled: _Compiled, cursor: DBAPICursor, parameters: Parameters | None
+) -> list[dict[str, Any]]:
+    """The rows on ``cursor``, as dicts by column name through their processors; the
+    cursor closed."""
+    try:
+        fetched = cursor.fetchall()
+        names, processors = _result_columns(compiled, cursor)
+    except Exception as exc:  # a broken connection while fetching
+        _raise_wrapped(connection, exc, compiled, parameters, cursor)
+    finally:
+        cursor.close()
+    if not any(processors):
+        return [dict(zip(names, row, strict=True)) for row in fetched]
+    return [
+        {
+            name: value if process is None else process(value)
+            for name, value, process in zip(names, row, processors, strict=True)
+        }
+        for row in fetched
+    ]
+
+
+def rows_together(
+    connection: Connection, reads: Sequence[tuple[Prepared, Parameters]]
+) -> list[list[dict[str, Any]]]:
+    """Each read's rows, as :meth:`Prepared.rows` gives them, the reads sent together:
+    on psycopg in one pipeline -- one round trip for all of them -- elsewhere one by
+    one. For reads only (a connection in autocommit: each is its own transaction)."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection) or not psycopg.Pipeline.is_supported():
+        return [prepared.rows(connection, parameters) for prepared, parameters in reads]
+    sent: list[tuple[_Compiled, DBAPICursor, Parameters]] = []
+    watched = _watched(connection)
+    try:
+        with raw.pipeline():
+            for prepared, parameters in reads:
+                compiled = prepared.for_dialect(connection.dialect, frozenset(parameters))
+                values: Any = compiled.bind(parameters)
+                cursor = raw.cursor()
+                sent.append((compiled, cursor, parameters))
+                sql, values = before_cursor_execute(
+                    connection, cursor, compiled.sql, values, executemany=False
+                )
+                cursor.execute(sql, values)
+                if watched:
+                    connection.dispatch.after_cursor_execute(
+                        connection, cursor, sql, values, None, False
+                    )
+    except Exception as exc:  # a refusal surfaces when the pipeline syncs: the last read's
+        for _compiled, cursor, _parameters in sent:
+            cursor.close()
+        if not sent:
+            if isinstance(exc, connection.dialect.loaded_dbapi.Error):
+                connection._handle_dbapi_exception(exc, "", None, None, None)
+            raise
+        compiled, cursor, parameters = sent[-1]
+        _raise_wrapped(connection, exc, compiled, parameters, cursor)
+    return [
+        _fetched(connection, compiled, cursor, parameters) for compiled, cursor, parameters in sent
+    ]
 
 
 def _result_columns(

@@ -13,6 +13,7 @@ in-memory one does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Self
 
@@ -71,8 +72,8 @@ class SqlUnitOfWork(EventCollector):
     def _begin(self) -> None:
         """Forget everything loaded or pending: the next read starts from the database."""
         managers = self.managers = SqlManagerRepository(self._link)
-        clients = self.clients = SqlClientRepository(self._link)
-        products = self.products = SqlProductRepository(self._link)
+        clients = self.clients = self._sql_clients = SqlClientRepository(self._link)
+        products = self.products = self._sql_products = SqlProductRepository(self._link)
         orders = self.orders = SqlOrderRepository(self._link)
         prices = self.prices = SqlContractPriceRepository(self._link)
         tasks = self.tasks = SqlTaskRepository(self._link)
@@ -106,7 +107,18 @@ class SqlUnitOfWork(EventCollector):
         self.rollback()
         self._link.leave()
 
+    def read_ahead_for_order(self, client_id: str, skus: Iterable[str]) -> None:
+        """The client, the products and the client's contract prices in one round trip
+        (:meth:`.Link.read_ahead`), for the repositories' next reads of them."""
+        reads = [
+            self._sql_clients.read_of(client_id),
+            self._sql_products.read_of(skus),
+            SqlContractPriceRepository.read_of(client_id),
+        ]
+        self._link.read_ahead([read for read in reads if read is not None])
+
     def commit(self) -> None:
+        self._link.forget_reads_ahead()
         events = self._take_events()
         if not events and not any(p.has_changes() for p in (*self._writers, self._outbox)):
             return  # a read-only unit of work takes no write lock

@@ -130,6 +130,11 @@ class AggregateRepository(abc.ABC, Generic[A]):
             raise NotFound(f"{self.kind} {aggregate_id} not found", id=aggregate_id)
         return self._load(rows)[0]
 
+    def read_of(self, aggregate_id: str) -> tuple[Prepared, dict[str, Any]] | None:
+        """The read :meth:`get` would run for ``aggregate_id`` (none if it is held), for
+        :meth:`.Link.read_ahead`."""
+        return None if aggregate_id in self._seen else (self._by_id, {"b_id": aggregate_id})
+
     def seen(self) -> Iterable[A]:
         """The aggregates this unit of work has loaded or added."""
         return self._seen.values()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,14 +73,25 @@ class SqlProductRepository:
         wanted = list(dict.fromkeys(skus))
         asked = [sku for sku in wanted if sku not in self._pending]
         rows: Sequence[RowData] = []
-        if 0 < len(asked) <= PREPARED_CART_SIZES:
-            by_position = {f"b_sku{n}": sku for n, sku in enumerate(asked)}
-            rows = self._link.rows(_products_by_skus(len(asked)), by_position)
+        prepared = self._prepared_read(asked)
+        if prepared is not None:
+            rows = self._link.rows(*prepared)
         elif asked:
             rows = self._link.rows(_PRODUCTS_BY_SKU, {"b_skus": asked})
         stored = {row["sku"]: codec.product_from_row(row) for row in rows}
         visible = {**stored, **self._pending}
         return {sku: visible[sku] for sku in wanted if sku in visible}
+
+    def read_of(self, skus: Iterable[str]) -> tuple[Prepared, dict[str, Any]] | None:
+        """The read :meth:`get_many` would run for ``skus``, if a prepared one, for
+        :meth:`.Link.read_ahead`."""
+        return self._prepared_read([sku for sku in dict.fromkeys(skus) if sku not in self._pending])
+
+    @staticmethod
+    def _prepared_read(asked: Sequence[str]) -> tuple[Prepared, dict[str, Any]] | None:
+        if not 0 < len(asked) <= PREPARED_CART_SIZES:
+            return None
+        return _products_by_skus(len(asked)), {f"b_sku{n}": sku for n, sku in enumerate(asked)}
 
     def list(self, *, limit: int = 100, offset: int = 0) -> Sequence[Product]:
         statement = select(products).order_by(products.c.sku)
@@ -112,12 +124,17 @@ class SqlContractPriceRepository:
         self._pending: dict[tuple[str, str], Decimal] = {}  # (client id, SKU) -> price
 
     def prices_for(self, client_id: str) -> Mapping[str, Decimal]:
-        rows = self._link.rows(_PRICES_OF_CLIENT, {"b_client_id": client_id})
+        rows = self._link.rows(*self.read_of(client_id))
         stored = {row["sku"]: row["price"] for row in rows}
         pending = {
             sku: price for (owner, sku), price in self._pending.items() if owner == client_id
         }
         return {**stored, **pending}
+
+    @staticmethod
+    def read_of(client_id: str) -> tuple[Prepared, dict[str, Any]]:
+        """The read :meth:`prices_for` runs, for :meth:`.Link.read_ahead`."""
+        return _PRICES_OF_CLIENT, {"b_client_id": client_id}
 
     def set_price(self, client_id: str, sku: str, price: Decimal) -> None:
         self._pending[(client_id, sku)] = price

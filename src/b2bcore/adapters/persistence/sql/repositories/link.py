@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Dialect, Engine, Executable, Row
 from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
-from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData
+from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData, rows_together
 from b2bcore.adapters.persistence.sql.writes import Writes
 
 T = TypeVar("T")
@@ -50,6 +50,7 @@ class Link:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._ahead: dict[tuple[Prepared, frozenset[tuple[str, Any]]], list[dict[str, Any]]] = {}
 
     def connection(self) -> Connection:
         if self._connection is None or self._connection.closed:
@@ -67,7 +68,29 @@ class Link:
     def leave(self) -> None:
         """The block ends: stop lending and give the connection back."""
         _open_links.pop(self._engine, self)
+        self.forget_reads_ahead()
         self.close()
+
+    def read_ahead(self, reads: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> None:
+        """On PostgreSQL, run ``reads`` now, together -- one round trip instead of one
+        each -- and keep their rows: the next :meth:`rows` (or :meth:`scalars`) of the
+        same statement and parameters takes them instead of asking again. Each is still a
+        read of its own, as if it had been asked a moment earlier. Elsewhere (SQLite:
+        no round trips) nothing is done."""
+        if not reads or self.dialect.name != "postgresql":
+            return
+        found = self._read(lambda connection: rows_together(connection, reads))
+        for (statement, parameters), rows in zip(reads, found, strict=True):
+            self._ahead[statement, frozenset(parameters.items())] = rows
+
+    def forget_reads_ahead(self) -> None:
+        """Drop what :meth:`read_ahead` kept and no read took (before a commit changes it)."""
+        self._ahead.clear()
+
+    def _taken_ahead(
+        self, statement: Prepared, parameters: Mapping[str, Any] | None
+    ) -> list[dict[str, Any]] | None:
+        return self._ahead.pop((statement, frozenset((parameters or {}).items())), None)
 
     @staticmethod
     def open_on_this_thread(engine: Engine) -> Link | None:
@@ -83,6 +106,9 @@ class Link:
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[RowData]:
         if isinstance(statement, Prepared):
+            ahead = self._taken_ahead(statement, parameters) if self._ahead else None
+            if ahead is not None:
+                return ahead
             return self._read(lambda connection: statement.rows(connection, parameters))
         return self._read(
             lambda connection: connection.execute(statement, parameters).mappings().all()
@@ -98,6 +124,9 @@ class Link:
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Any]:
         if isinstance(statement, Prepared):
+            ahead = self._taken_ahead(statement, parameters) if self._ahead else None
+            if ahead is not None:
+                return [next(iter(row.values())) for row in ahead]
             return self._read(
                 lambda connection: [
                     next(iter(row.values())) for row in statement.rows(connection, parameters)
