@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from b2bcore.adapters.persistence.sql import writes
 from b2bcore.adapters.persistence.sql.engine import (
     create_engine_from_url,
     json_dumps,
@@ -195,3 +196,77 @@ def test_a_failed_check_in_the_batch_stores_nothing_of_it(postgres_engine: Engin
         assert uow.orders.get("order-1").reservation == "r-1"
         with pytest.raises(NotFound):
             uow.orders.get("order-2")
+
+
+# -- a commit of inserts alone, fused into one statement --------------------------------
+
+
+@pytest.fixture
+def sent(postgres_engine: Engine) -> Iterator[list[str]]:
+    """Every statement sent to PostgreSQL while the test runs."""
+    found: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        found.append(statement)
+
+    event.listen(postgres_engine, "before_cursor_execute", listen)
+    yield found
+    event.remove(postgres_engine, "before_cursor_execute", listen)
+
+
+def test_a_commit_of_inserts_is_one_statement(postgres_engine: Engine, sent: list[str]) -> None:
+    """An order, its line and its outbox message: one statement, no BEGIN or COMMIT, the
+    line's foreign key to the order satisfied within it; all of it stored."""
+    uows = stored_client_and_order(postgres_engine)
+    order = make_order(order_id="order-2", number="ЗК-order-2")
+    sent.clear()
+    with uows() as uow:
+        uow.orders.add(order)
+        uow.commit()
+    assert len(sent) == 1
+    assert sent[0].startswith("WITH w0 AS (INSERT INTO orders")
+    with uows() as uow:
+        stored = uow.orders.get("order-2")
+        assert [line.sku for line in stored.lines] == [line.sku for line in order.lines]
+        assert any(m.aggregate_id == "order-2" for m in uow.outbox.pending(limit=10))
+
+
+def test_a_refused_fused_commit_names_the_refused_row_and_stores_nothing(
+    postgres_engine: Engine, sent: list[str]
+) -> None:
+    """A duplicate in a fused commit: nothing of it stored, and the error names the row
+    as one statement at a time would (the commit is sent again that way to find it)."""
+    uows = stored_client_and_order(postgres_engine)
+    sent.clear()
+    with uows() as uow:
+        uow.orders.add(make_order(order_id="order-2", number="ЗК-order-1"))
+        with pytest.raises(Conflict, match="order number ЗК-order-1 is already taken"):
+            uow.commit()
+    assert sent[0].startswith("WITH w0 AS (INSERT INTO orders")
+    assert [statement.split(" (")[0] for statement in sent[1:]] == [
+        "INSERT INTO orders",
+        "INSERT INTO order_lines",
+        "INSERT INTO outbox",
+    ]
+    with uows() as uow, pytest.raises(NotFound):
+        uow.orders.get("order-2")
+
+
+def test_a_commit_of_more_rows_than_fused_is_pipelined(
+    postgres_engine: Engine, sent: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More rows than one statement should carry (writes.FUSED_ROWS; here 2) go one
+    statement each (pipelined), and are all stored."""
+    monkeypatch.setattr(writes, "FUSED_ROWS", 2)
+    uows = stored_client_and_order(postgres_engine)
+    sent.clear()
+    with uows() as uow:
+        uow.orders.add(make_order(order_id="order-2", number="ЗК-order-2"))
+        uow.commit()
+    assert [statement.split(" (")[0] for statement in sent] == [
+        "INSERT INTO orders",
+        "INSERT INTO order_lines",
+        "INSERT INTO outbox",
+    ]
+    with uows() as uow:
+        assert uow.orders.get("order-2").number == "ЗК-order-2"

@@ -35,7 +35,7 @@ from weakref import WeakKeyDictionary
 
 import attrs
 import psycopg
-from sqlalchemy import ClauseElement, Connection, Dialect
+from sqlalchemy import ClauseElement, Connection, Dialect, Insert
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -45,7 +45,7 @@ RowData = Mapping[Any, Any]
 Processor = Callable[[Any], Any]
 
 
-@attrs.define
+@attrs.define(eq=False)  # one per compilation, compared and hashed as itself
 class _Compiled:
     """One compilation: for a dialect and the names of the parameters given."""
 
@@ -60,6 +60,10 @@ class _Compiled:
     results: tuple[tuple[str, ...], tuple[Processor | None, ...]] | None = None
     """The result columns' names and processors, from the first run's cursor description
     (a processor may depend on the type the driver reports)."""
+    insert_parts: tuple[str, str] | None = None
+    """A plain ``INSERT … VALUES (…)`` with named parameters (nothing after the values,
+    no ``RETURNING``): the text before ``VALUES`` and the parenthesized values, for
+    :mod:`.writes` to put several such inserts into one statement."""
 
     def bind(self, parameters: Parameters | None) -> dict[str, Any] | list[Any]:
         values = self.defaults.copy()
@@ -108,6 +112,7 @@ class Prepared:
             )
         processors = compiled._bind_processors  # what execute applies
         return _Compiled(
+            insert_parts=_insert_parts(self.statement, compiled),
             compiled=compiled,
             sql=compiled.string,
             defaults=dict(compiled.construct_params(_check=False)),
@@ -203,9 +208,34 @@ def _send(
     except Exception as exc:
         cursor.close()
         _raise_wrapped(connection, exc, compiled, parameters, cursor)
-    if _watched(connection):
-        connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, many)
+    after_cursor_execute(connection, cursor, sql, values, executemany=many)
     return cursor
+
+
+def after_cursor_execute(
+    connection: Connection, cursor: DBAPICursor, sql: str, values: Any, *, executemany: bool = False
+) -> None:
+    """The ``after_cursor_execute`` listeners, as :func:`before_cursor_execute` calls the
+    ``before`` ones."""
+    if _watched(connection):
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, executemany)
+
+
+def _insert_parts(statement: ClauseElement, compiled: SQLCompiler) -> tuple[str, str] | None:
+    """See :attr:`_Compiled.insert_parts`."""
+    if not (
+        isinstance(statement, Insert)
+        and not statement._returning
+        and statement._post_values_clause is None
+        and statement.select is None
+        and not statement._multi_values
+        and compiled.dialect.paramstyle == "pyformat"
+    ):
+        return None
+    head, found, values = compiled.string.partition(" VALUES ")
+    if not found or " VALUES " in values or (values[:1], values[-1:]) != ("(", ")"):
+        return None
+    return head, values
 
 
 def _fetched(

@@ -28,20 +28,27 @@ is always the order they were given in.
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn, Self, cast
 
 import attrs
 import psycopg
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import IntegrityError
 
 from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT, write_transaction
 from b2bcore.adapters.persistence.sql.integrity import Values, domain_error
 from b2bcore.adapters.persistence.sql.integrity import write as write_now
-from b2bcore.adapters.persistence.sql.prepared import Prepared, before_cursor_execute
+from b2bcore.adapters.persistence.sql.prepared import (
+    Prepared,
+    _Compiled,
+    after_cursor_execute,
+    before_cursor_execute,
+)
 
 Refusal = Callable[[], Exception]
 """What to raise when a statement expected to match one row matched none."""
@@ -65,6 +72,7 @@ class Writes:
         self._stack: ExitStack | None = None  # the open pipeline
         self._sent: list[_Sent] = []
         self._begun = False
+        self._held: list[_Held] = []  # queued, not sent yet (see _send)
 
     def __enter__(self) -> Self:
         return self
@@ -75,6 +83,7 @@ class Writes:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._held = []
         if self._stack is not None:  # an error before the batch was sent: drop it
             stack, self._stack = self._stack, None
             self._close_cursors()
@@ -111,7 +120,7 @@ class Writes:
             if expect_one is not None and matched != 1:
                 raise expect_one()
             return
-        self._queue(statement, [parameters], _Sent(None, table, shown, expect_one))
+        self._held.append(_Held(statement, [parameters], _Sent(None, table, shown, expect_one)))
 
     def run_many(self, statement: Prepared, rows: Sequence[Values], *, table: Table) -> None:
         """Run ``statement`` once per row (rows of one shape); a refusal names no row."""
@@ -120,7 +129,7 @@ class Writes:
         if not self._pipelined:
             write_now(self._connection, statement, table, {}, rows)
             return
-        self._queue(statement, rows, _Sent(None, table, {}, None), many=True)
+        self._held.append(_Held(statement, rows, _Sent(None, table, {}, None), many=True))
 
     def finish(self) -> None:
         """Send what is pending, with ``COMMIT`` if nothing waits on a check: the caller's
@@ -164,8 +173,19 @@ class Writes:
             self._raise_wrapped(exc, culprit)
 
     def _send(self, *, commit: bool) -> None:
-        """Sync the pipeline: every queued statement's result in, the first error raised
-        (as the domain error it means), then each statement's expectation checked."""
+        """Send what is held: a commit of inserts alone as one statement (:meth:`_fused`);
+        anything else through the pipeline, synced: every statement's result in, the
+        first error raised (as the domain error it means), then each statement's
+        expectation checked."""
+        held, self._held = self._held, []
+        fuse = commit and self._stack is None and not self._begun
+        if fuse and _fusable(held, self._connection.dialect) and self._run_fused(held):
+            return
+        # Else, or refused by a constraint with nothing written: sent one statement at a
+        # time, so a refusal names the very row refused (or, if whatever refused the
+        # fused statement is gone by now, the commit succeeds).
+        for waiting in held:
+            self._queue(waiting.statement, waiting.rows, waiting.sent, many=waiting.many)
         if self._stack is None:
             return
         stack, self._stack = self._stack, None
@@ -190,6 +210,37 @@ class Writes:
             if item.expect_one is not None and rows != 1:
                 raise item.expect_one()
 
+    def _run_fused(self, held: list[_Held]) -> bool:
+        """The held inserts as one statement, ``WITH w0 AS (INSERT …), w1 AS (INSERT …)
+        SELECT 1``: in autocommit it is a transaction by itself, all of it or none, with
+        no ``BEGIN`` and ``COMMIT`` around it and no pipeline to drive -- a third of the
+        client's time of the same inserts pipelined. The foreign keys are checked at the
+        statement's end, when every row is in. False: a constraint refused it."""
+        connection = self._connection
+        bound = []
+        for item in held:
+            compiled = item.statement.for_dialect(connection.dialect, frozenset(item.rows[0]))
+            bound.append((compiled, [compiled.bind(row) for row in item.rows]))
+        sql = _fused_sql(tuple((compiled, len(rows)) for compiled, rows in bound))
+        values: Any = {
+            f"w{i}_{j}_{name}": value
+            for i, (_compiled, rows) in enumerate(bound)
+            for j, row in enumerate(rows)
+            for name, value in cast(dict[str, Any], row).items()
+        }
+        cursor = self._raw.cursor()
+        try:
+            sql, values = before_cursor_execute(connection, cursor, sql, values, executemany=False)
+            cursor.execute(sql, values)
+        except psycopg.errors.IntegrityError:
+            return False
+        except psycopg.Error as exc:
+            self._raise_wrapped(exc, None)
+        finally:
+            cursor.close()
+        after_cursor_execute(connection, cursor, sql, values)
+        return True
+
     def _raise_wrapped(self, exc: psycopg.Error, refused: _Sent | None) -> NoReturn:
         """``exc`` as ``Connection.execute`` raises it (wrapped; a dead connection
         invalidated), a constraint's refusal as its domain error."""
@@ -203,6 +254,47 @@ class Writes:
     def _close_cursors(self) -> None:
         _close(self._sent)
         self._sent = []
+
+
+@attrs.define
+class _Held:
+    statement: Prepared
+    rows: Sequence[Values]
+    sent: _Sent
+    many: bool = False
+
+
+FUSED_ROWS = 64
+"""At most this many rows go into one fused statement; a bigger commit is pipelined."""
+
+
+def _fusable(held: list[_Held], dialect: Dialect) -> bool:
+    """Inserts only, each a plain ``INSERT … VALUES`` and none expecting a row count."""
+    return (
+        bool(held)
+        and sum(len(item.rows) for item in held) <= FUSED_ROWS
+        and all(
+            item.sent.expect_one is None
+            and item.statement.for_dialect(dialect, frozenset(item.rows[0])).insert_parts
+            is not None
+            for item in held
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _fused_sql(shape: tuple[tuple[_Compiled, int], ...]) -> str:
+    """The fused statement of inserts of ``shape``: (compiled insert, rows) each."""
+    parts = []
+    for i, (compiled, count) in enumerate(shape):
+        assert compiled.insert_parts is not None
+        head, group = compiled.insert_parts
+        rows = ", ".join(_PARAMETER.sub(rf"%(w{i}_{j}_\1)s", group) for j in range(count))
+        parts.append(f"w{i} AS ({head} VALUES {rows})")
+    return f"WITH {', '.join(parts)} SELECT 1"
+
+
+_PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 def _close(sent: list[_Sent]) -> None:
