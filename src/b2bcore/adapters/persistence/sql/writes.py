@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
-from typing import Any, NoReturn, Self, cast
+from typing import Any, NoReturn, Self
 
 import attrs
 import psycopg
@@ -217,18 +217,17 @@ class Writes:
         client's time of the same inserts pipelined. The foreign keys are checked at the
         statement's end, when every row is in. False: a constraint refused it."""
         connection = self._connection
-        bound = []
+        bound: list[list[Any]] = []  # each statement's rows, bound (by parameter name)
+        shape = []
         for item in held:
             compiled = item.statement.for_dialect(connection.dialect, frozenset(item.rows[0]))
-            bound.append((compiled, [compiled.bind(row) for row in item.rows]))
-        sql = _fused_sql(tuple((compiled, len(rows)) for compiled, rows in bound))
-        values: Any = {
-            f"w{i}_{j}_{name}": value
-            for i, (_compiled, rows) in enumerate(bound)
-            for j, row in enumerate(rows)
-            for name, value in cast(dict[str, Any], row).items()
-        }
-        cursor = self._raw.cursor()
+            shape.append((compiled, len(item.rows)))
+            bound.append([compiled.bind(row) for row in item.rows])
+        sql, order = _fused_sql(tuple(shape))
+        values: Any = [bound[i][j][name] for i, j, name in order]
+        # $1-style, parsed by nobody: psycopg parses a %(name)s query of over 50
+        # parameters anew on every execution.
+        cursor: Any = psycopg.RawCursor(self._raw)
         try:
             sql, values = before_cursor_execute(connection, cursor, sql, values, executemany=False)
             cursor.execute(sql, values)
@@ -283,15 +282,27 @@ def _fusable(held: list[_Held], dialect: Dialect) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _fused_sql(shape: tuple[tuple[_Compiled, int], ...]) -> str:
-    """The fused statement of inserts of ``shape``: (compiled insert, rows) each."""
+def _fused_sql(
+    shape: tuple[tuple[_Compiled, int], ...],
+) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """The fused statement of inserts of ``shape`` -- (compiled insert, rows) each -- with
+    ``$n`` parameters, and whose value each is: (statement, row, parameter name)."""
+    order: list[tuple[int, int, str]] = []
     parts = []
     for i, (compiled, count) in enumerate(shape):
         assert compiled.insert_parts is not None
         head, group = compiled.insert_parts
-        rows = ", ".join(_PARAMETER.sub(rf"%(w{i}_{j}_\1)s", group) for j in range(count))
-        parts.append(f"w{i} AS ({head} VALUES {rows})")
-    return f"WITH {', '.join(parts)} SELECT 1"
+        rows = []
+        for j in range(count):
+
+            def numbered(found: re.Match[str], i: int = i, j: int = j) -> str:
+                order.append((i, j, found[1]))
+                return f"${len(order)}"
+
+            rows.append(_PARAMETER.sub(numbered, group))
+        parts.append(f"w{i} AS ({head} VALUES {', '.join(rows)})")
+    # pyformat doubles a literal %; $n-style takes it as it is.
+    return f"WITH {', '.join(parts)} SELECT 1".replace("%%", "%"), tuple(order)
 
 
 _PARAMETER = re.compile(r"%\((\w+)\)s")
