@@ -38,7 +38,7 @@ from typing import Any, NoReturn, Self
 import attrs
 import psycopg
 from sqlalchemy import Connection, Dialect, Table
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from b2bcore.adapters.persistence.sql.engine import AUTOCOMMIT, write_transaction
 from b2bcore.adapters.persistence.sql.integrity import Values, domain_error
@@ -135,6 +135,31 @@ class Writes:
         """Send what is pending, with ``COMMIT`` if nothing waits on a check: the caller's
         commit then has nothing left to send."""
         self._send(commit=True)
+
+    def end(self, *, commit: bool) -> None:
+        """End the transaction, if one is open: commit it, or roll it back. A rollback
+        that fails (the connection is gone) invalidates the connection and raises
+        nothing, so the error that led to it is the one raised."""
+        connection = self._connection
+        try:
+            ending: Any = connection  # SQLAlchemy's transaction, begun by a statement it ran
+            if not connection.in_transaction():
+                ending = self._raw  # the one the driver is in, if any
+                if ending.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    return
+            if commit:
+                ending.commit()
+            else:
+                ending.rollback()
+        except psycopg.Error as exc:
+            if not commit:
+                connection.invalidate()
+                return
+            self._raise_wrapped(exc, None)
+        except DBAPIError:
+            if not commit:
+                return
+            raise
 
     # -- the pipeline ------------------------------------------------------------
 
@@ -332,8 +357,14 @@ def writing(connection: Connection) -> Iterator[Writes]:
         with write_transaction(connection), Writes(connection, pipelined=False) as writes:
             yield writes
         return
-    # SQLAlchemy keeps its bookkeeping; the driver, in autocommit, sends no BEGIN of its
-    # own: Writes sends it with the first statement, and COMMIT (or ROLLBACK) follows
-    # it from here unless finish() sent it already.
-    with connection.begin(), Writes(connection, pipelined=True) as writes:
-        yield writes
+    # The driver, in autocommit, sends no BEGIN of its own: Writes sends it with the first
+    # pipelined statement (none for a fused commit), and COMMIT (or ROLLBACK) follows it
+    # from here unless finish() sent it already. SQLAlchemy's own transaction is begun
+    # only by a statement it runs (Writes.connection).
+    with Writes(connection, pipelined=True) as writes:
+        try:
+            yield writes
+        except BaseException:
+            writes.end(commit=False)
+            raise
+        writes.end(commit=True)

@@ -89,6 +89,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
         self._loaded_versions: dict[str, int | None] = {}  # None: added by this unit of work
         self._loaded_children: dict[str, ChildRows] = {}
         self._writing: list[A] = []
+        self._written_children: dict[str, ChildRows] = {}  # by the commit being written
 
     # -- what a subclass says ---------------------------------------------------
 
@@ -192,6 +193,7 @@ class AggregateRepository(abc.ABC, Generic[A]):
 
     def write(self, writes: Writes) -> None:
         self._writing = self._changed()
+        self._written_children = {}
         for aggregate in self._writing:
             if self._loaded_versions[aggregate.id] is None:
                 self._insert(writes, aggregate)
@@ -201,13 +203,15 @@ class AggregateRepository(abc.ABC, Generic[A]):
     def committed(self) -> None:
         for aggregate in self._writing:
             self._loaded_versions[aggregate.id] = aggregate.version
-            self._loaded_children[aggregate.id] = self._child_rows(aggregate)
+            self._loaded_children[aggregate.id] = self._written_children[aggregate.id]
         self._writing = []
+        self._written_children = {}
 
     def _insert(self, writes: Writes, aggregate: A) -> None:
         row = self._row(aggregate)
         writes.run(self._insert_row, row, table=self.table)
-        for name, rows in self._child_rows(aggregate).items():
+        children = self._written_children[aggregate.id] = self._child_rows(aggregate)
+        for name, rows in children.items():
             self._insert_children(writes, name, rows)
 
     def _update(self, writes: Writes, aggregate: A) -> None:
@@ -231,7 +235,8 @@ class AggregateRepository(abc.ABC, Generic[A]):
             expect_one=changed_meanwhile,
         )
         loaded_children = self._loaded_children.get(aggregate.id, {})
-        for name, rows in self._child_rows(aggregate).items():
+        children = self._written_children[aggregate.id] = self._child_rows(aggregate)
+        for name, rows in children.items():
             if rows != loaded_children.get(name):
                 table, _parent = self.children[name]
                 _insert, remove = self._child_statements[name]
