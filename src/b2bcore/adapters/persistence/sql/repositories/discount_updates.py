@@ -76,12 +76,13 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from b2bcore.adapters.persistence.messages import message_from_event, message_id
 from b2bcore.adapters.persistence.sql.engine import json_dumps
-from b2bcore.adapters.persistence.sql.integrity import execute
+from b2bcore.adapters.persistence.sql.integrity import domain_error, execute
 from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.repositories.orders import paid_between
 from b2bcore.adapters.persistence.sql.tables import clients, orders, outbox
@@ -147,17 +148,6 @@ class _Template:
         if text.count(json_dumps(_OLD_PLACEHOLDER)) != 1:
             raise AssertionError(f"unexpected DiscountChanged message: {text!r}")
         return attrs.evolve(made, payload=payload, text=text)
-
-    def row(self, client_id: str) -> dict[str, Any]:
-        """The ``outbox`` row of the client's message."""
-        return {
-            "id": message_id(),
-            "topic": self.topic,
-            "aggregate_id": client_id,
-            "payload": {**self.payload, "client_id": client_id},
-            "created_at": self.created_at,
-            "available_at": self.created_at,
-        }
 
 
 def _recordset(name: str, *columns: ColumnClause[Any]) -> TableValuedAlias:
@@ -229,17 +219,15 @@ _UPDATE_AND_NOTIFY = (
     )
     .returning(outbox.c.aggregate_id)
 )
-_UPDATE_ONE = (
-    update(clients)
-    .where(clients.c.id == bindparam("b_id"), clients.c.version == bindparam("b_version"))
-    .values(discount_percent=bindparam("b_discount", type_=Percent), version=clients.c.version + 1)
-)
-_INSERT_MESSAGE = insert(outbox)
 _utc = UtcDateTime()
 
 
-def write(connection: Connection, changes: Iterable[DiscountChange]) -> None:
-    """Store ``changes`` and their outbox messages in the connection's transaction."""
+def write(
+    connection: Connection, changes: Iterable[DiscountChange], *, versions_read_here: bool = False
+) -> None:
+    """Store ``changes`` and their outbox messages in the connection's transaction;
+    ``versions_read_here``: the versions were read in this very transaction, which
+    holds SQLite's write lock, so they need no checking again."""
     templates: dict[tuple[Decimal, Decimal, datetime], int] = {}
     made: list[_Template] = []
     for batch in _batches(sorted(changes, key=lambda change: change.client_id)):
@@ -253,7 +241,7 @@ def write(connection: Connection, changes: Iterable[DiscountChange]) -> None:
         if connection.dialect.name == "postgresql":
             moved = _write_postgresql(connection, batch, numbers, made)
         else:
-            moved = _write_sqlite(connection, batch, numbers, made)
+            moved = _write_sqlite(connection, batch, numbers, made, check=not versions_read_here)
         if moved is not None:
             raise Conflict(
                 f"client {moved} was changed by someone else; reload and try again", id=moved
@@ -302,27 +290,58 @@ def _write_sqlite(
     batch: Sequence[DiscountChange],
     numbers: Sequence[int],
     templates: Sequence[_Template],
+    *,
+    check: bool = True,
 ) -> str | None:
     # The commit holds the database's write lock (BEGIN IMMEDIATE), so the versions
     # checked here cannot move before the UPDATEs run.
-    statement = select(clients.c.id, clients.c.version).where(
-        clients.c.id.in_([change.client_id for change in batch])
-    )
-    stored = {row.id: row.version for row in connection.execute(statement)}
-    moved = next((c.client_id for c in batch if stored.get(c.client_id) != c.version), None)
-    if moved is not None:
-        return moved
-    rows = [
-        {"b_id": change.client_id, "b_version": change.version, "b_discount": change.new}
-        for change in batch
-    ]
-    connection.execute(_UPDATE_ONE, rows)
+    if check:
+        statement = select(clients.c.id, clients.c.version).where(
+            clients.c.id.in_([change.client_id for change in batch])
+        )
+        stored = {row.id: row.version for row in connection.execute(statement)}
+        moved = next((c.client_id for c in batch if stored.get(c.client_id) != c.version), None)
+        if moved is not None:
+            return moved
+    # The values as the columns' types bind them, each distinct one made once: rows of
+    # plain values for the driver's executemany, no per-row type processing.
+    dialect = connection.dialect
+    hundredths = {
+        new: _PERCENT_TYPE.process_bind_param(new, dialect) for new in {c.new for c in batch}
+    }
+    updates = [(hundredths[c.new], c.client_id, c.version) for c in batch]
+    connection.exec_driver_sql(_UPDATE_SQLITE, updates)
+    stored_at = outbox.c.created_at.type.bind_processor(dialect)
+    assert stored_at is not None
+    times = {n: stored_at(templates[n].created_at) for n in set(numbers)}
+    ahead, behind = {}, {}
+    for n in set(numbers):  # the payload's text on both sides of the client's id
+        ahead[n], behind[n] = templates[n].text.split(json_dumps(_PLACEHOLDER))
     messages = [
-        templates[number].row(change.client_id)
-        for change, number in zip(batch, numbers, strict=True)
+        (
+            message_id(),
+            templates[n].topic,
+            change.client_id,
+            f"{ahead[n]}{json_dumps(change.client_id)}{behind[n]}",
+            times[n],
+            times[n],
+        )
+        for change, n in zip(batch, numbers, strict=True)
     ]
-    execute(connection, _INSERT_MESSAGE, outbox, {}, messages)
+    try:
+        connection.exec_driver_sql(_INSERT_SQLITE, messages)
+    except IntegrityError as exc:
+        raise domain_error(exc, outbox, {}) from exc
     return None
+
+
+_UPDATE_SQLITE = (
+    "UPDATE clients SET discount_percent = ?, version = version + 1 WHERE id = ? AND version = ?"
+)
+_INSERT_SQLITE = (
+    "INSERT INTO outbox (id, topic, aggregate_id, payload, created_at, available_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def _utc_text(instant: datetime, dialect: Dialect) -> str:
@@ -362,7 +381,7 @@ def recompute(
             DiscountChange(client_id=r.id, old=r.old, new=r.new, version=r.version, now=now)
             for r in selected
         ]
-        write(connection, changes)
+        write(connection, changes, versions_read_here=True)
         return {change.client_id: (change.old, change.new) for change in changes}
     dialect = connection.dialect
     tiers = [
