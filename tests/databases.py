@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory, create_engine_from_url, migrate
 from b2bcore.domain.order import Order
@@ -139,3 +139,21 @@ def stored_orders(engine: Engine, *orders: Order) -> SqlUnitOfWorkFactory:
             uow.orders.add(order)
         uow.commit()
     return uows
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """The statements sent to the database inside the block, but SQLite's ``BEGIN``:
+    the engine emits it before every read there, a call inside the process rather than
+    a round trip (reads on PostgreSQL run in autocommit and send none)."""
+    sent: list[str] = []
+
+    def capture(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)

@@ -32,15 +32,28 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return found
 
 
-def test_bulk_messages_equal_the_serialized_events(engine: Engine) -> None:
-    """Each bulk-written DiscountChanged row holds exactly message_from_event's topic,
-    aggregate, payload and time, under an id of its own shaped like uuid4().hex."""
+def _two_clients(engine: Engine) -> SqlUnitOfWorkFactory:
+    """Units of work over ``engine`` with a manager and client-1 and client-2 stored."""
     uows = SqlUnitOfWorkFactory(engine)
     with uows() as uow:
         uow.managers.add(make_manager())
         uow.clients.add(make_client(client_id="client-1"))
         uow.clients.add(make_client(client_id="client-2", inn=SECOND_INN, kpp=SECOND_KPP))
         uow.commit()
+    return uows
+
+
+def _messages(engine: Engine) -> list[dict[str, object]]:
+    """The outbox rows, by client."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(outbox).order_by(outbox.c.aggregate_id)).mappings()
+        return [dict(row) for row in rows]
+
+
+def test_bulk_messages_equal_the_serialized_events(engine: Engine) -> None:
+    """Each bulk-written DiscountChanged row holds exactly message_from_event's topic,
+    aggregate, payload and time, under an id of its own shaped like uuid4().hex."""
+    uows = _two_clients(engine)
     with engine.begin() as connection:
         connection.execute(outbox.delete())
     with uows() as uow:
@@ -49,8 +62,7 @@ def test_bulk_messages_equal_the_serialized_events(engine: Engine) -> None:
             {"client-1": Decimal("3.00"), "client-2": Decimal("7.00")}, now=NOW
         )
         uow.commit()
-    with engine.connect() as connection:
-        rows = connection.execute(select(outbox).order_by(outbox.c.aggregate_id)).mappings().all()
+    rows = _messages(engine)
     expected = [
         message_from_event(
             DiscountChanged(
@@ -136,12 +148,7 @@ def test_recomputed_messages_equal_the_serialized_events(engine: Engine) -> None
     """Each DiscountChanged row a recomputation writes holds exactly message_from_event's
     topic, aggregate, payload and time -- the old percent the server put in included --
     under an id of its own shaped like message_id()'s."""
-    uows = SqlUnitOfWorkFactory(engine)
-    with uows() as uow:
-        uow.managers.add(make_manager())
-        uow.clients.add(make_client(client_id="client-1"))
-        uow.clients.add(make_client(client_id="client-2", inn=SECOND_INN, kpp=SECOND_KPP))
-        uow.commit()
+    uows = _two_clients(engine)
     with uows() as uow:
         uow.clients.discounts()
         uow.clients.apply_discounts(
@@ -160,8 +167,7 @@ def test_recomputed_messages_equal_the_serialized_events(engine: Engine) -> None
         "client-1": (Decimal("12.50"), ZERO),
         "client-2": (Decimal("100.00"), ZERO),
     }
-    with engine.connect() as connection:
-        rows = connection.execute(select(outbox).order_by(outbox.c.aggregate_id)).mappings().all()
+    rows = _messages(engine)
     expected = [
         message_from_event(
             DiscountChanged(

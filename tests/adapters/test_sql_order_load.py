@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, event
+from sqlalchemy import Engine, delete
 
 from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.adapters.persistence.sql.tables import order_lines
@@ -27,7 +26,7 @@ from tests.builders import (
     make_product,
     state_of,
 )
-from tests.databases import stored_orders
+from tests.databases import statements_sent, stored_orders
 
 # Not in sorted order, so lines read back in any order but their positions' would show.
 SKUS = ("SKU-C", "SKU-A", "SKU-B")
@@ -61,24 +60,6 @@ def three_line_order(order_id: str = "order-3") -> Order:
         now=NOW,
     )
     return invoiced_order(placed, invoice_number=f"СЧ-{order_id}")
-
-
-@contextmanager
-def statements_sent(engine: Engine) -> Iterator[list[str]]:
-    """The statements sent to the database inside the block, but SQLite's ``BEGIN``:
-    the engine emits it before every read there, a call inside the process rather than
-    a round trip (reads on PostgreSQL run in autocommit and send none)."""
-    sent: list[str] = []
-
-    def capture(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
 
 
 def load(

@@ -28,7 +28,7 @@ from b2bcore.adapters.persistence.sql.prepared import Prepared
 from b2bcore.adapters.persistence.sql.tables import outbox, products
 from b2bcore.domain.errors import Conflict, NotFound
 from tests.builders import NOW, SYSTEM, make_order
-from tests.databases import stored_client_and_order
+from tests.databases import statements_sent, stored_client_and_order
 
 AT = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
@@ -204,14 +204,8 @@ def test_a_failed_check_in_the_batch_stores_nothing_of_it(postgres_engine: Engin
 @pytest.fixture
 def sent(postgres_engine: Engine) -> Iterator[list[str]]:
     """Every statement sent to PostgreSQL while the test runs."""
-    found: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        found.append(statement)
-
-    event.listen(postgres_engine, "before_cursor_execute", listen)
-    yield found
-    event.remove(postgres_engine, "before_cursor_execute", listen)
+    with statements_sent(postgres_engine) as found:
+        yield found
 
 
 def test_a_commit_of_inserts_is_one_statement(postgres_engine: Engine, sent: list[str]) -> None:

@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from b2bcore.adapters.persistence.sql import SqlUnitOfWorkFactory
 from b2bcore.domain.errors import NotFound
 from b2bcore.ports.repositories import UnitOfWork
 from tests.builders import make_client, make_manager, make_product
+from tests.databases import statements_sent
 
 SKUS = ["SKU-1", "SKU-2"]
 
@@ -39,14 +40,8 @@ def uows(postgres_engine: Engine) -> SqlUnitOfWorkFactory:
 @pytest.fixture
 def statements(postgres_engine: Engine) -> Iterator[list[str]]:
     """Every statement sent to the database while the test runs."""
-    sent: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(postgres_engine, "before_cursor_execute", listen)
-    yield sent
-    event.remove(postgres_engine, "before_cursor_execute", listen)
+    with statements_sent(postgres_engine) as sent:
+        yield sent
 
 
 def _reads(uow: UnitOfWork) -> tuple[Any, ...]:

@@ -139,13 +139,7 @@ class Prepared:
         """Every row as a tuple in the columns' order, each value through its type's
         processor: the cheapest rows there are, for many of them."""
         compiled, cursor = self._run(connection, parameters)
-        try:
-            fetched = cursor.fetchall()
-            _names, processors = _result_columns(compiled, cursor)
-        except Exception as exc:  # a broken connection while fetching
-            _raise_wrapped(connection, exc, compiled, parameters, cursor)
-        finally:
-            cursor.close()
+        fetched, _names, processors = _fetch(connection, compiled, cursor, parameters)
         if not any(processors):
             return [tuple(row) for row in fetched]
         return [
@@ -238,11 +232,10 @@ def _insert_parts(statement: ClauseElement, compiled: SQLCompiler) -> tuple[str,
     return head, values
 
 
-def _fetched(
+def _fetch(
     connection: Connection, compiled: _Compiled, cursor: DBAPICursor, parameters: Parameters | None
-) -> list[dict[str, Any]]:
-    """The rows on ``cursor``, as dicts by column name through their processors; the
-    cursor closed."""
+) -> tuple[Sequence[Any], tuple[str, ...], tuple[Processor | None, ...]]:
+    """The raw rows on ``cursor``, the columns' names and processors; the cursor closed."""
     try:
         fetched = cursor.fetchall()
         names, processors = _result_columns(compiled, cursor)
@@ -250,6 +243,15 @@ def _fetched(
         _raise_wrapped(connection, exc, compiled, parameters, cursor)
     finally:
         cursor.close()
+    return fetched, names, processors
+
+
+def _fetched(
+    connection: Connection, compiled: _Compiled, cursor: DBAPICursor, parameters: Parameters | None
+) -> list[dict[str, Any]]:
+    """The rows on ``cursor``, as dicts by column name through their processors; the
+    cursor closed."""
+    fetched, names, processors = _fetch(connection, compiled, cursor, parameters)
     if not any(processors):
         return [dict(zip(names, row, strict=True)) for row in fetched]
     return [
