@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,7 +44,7 @@ def _two_clients(engine: Engine) -> SqlUnitOfWorkFactory:
     return uows
 
 
-def _messages(engine: Engine) -> list[dict[str, object]]:
+def _messages(engine: Engine) -> list[dict[str, Any]]:
     """The outbox rows, by client."""
     with engine.connect() as connection:
         rows = connection.execute(select(outbox).order_by(outbox.c.aggregate_id)).mappings()
