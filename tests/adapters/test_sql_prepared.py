@@ -24,7 +24,7 @@ from b2bcore.adapters.persistence.sql.engine import (
     json_dumps,
     json_loads,
 )
-from b2bcore.adapters.persistence.sql.prepared import Prepared
+from b2bcore.adapters.persistence.sql.prepared import Prepared, rows_in_one
 from b2bcore.adapters.persistence.sql.tables import outbox, products
 from b2bcore.domain.errors import Conflict, NotFound
 from tests.builders import NOW, SYSTEM, make_order
@@ -264,3 +264,37 @@ def test_a_commit_of_more_rows_than_fused_is_pipelined(
     ]
     with uows() as uow:
         assert uow.orders.get("order-2").number == "ЗК-order-2"
+
+
+# -- several reads in one statement ------------------------------------------------------
+
+MESSAGES_OF_TOPIC = Prepared(select(outbox.c.id).where(outbox.c.topic == bindparam("b_topic")))
+NO_MESSAGE = Prepared(select(outbox.c.id).where(outbox.c.id == bindparam("b_none")))
+
+
+def test_reads_in_one_statement_give_what_each_read_gives(engine: Engine) -> None:
+    """rows_in_one: each read's rows, typed as its own run gives them (an aware instant,
+    JSON, money), from one statement; a read with no row gets none."""
+    with engine.begin() as connection:
+        INSERT_MESSAGE.execute(connection, _message("m-1"))
+        INSERT_MESSAGE.execute(connection, {**_message("m-2"), "topic": "OrderPaid"})
+    reads = [
+        (MESSAGE_BY_ID, {"b_id": "m-1"}),
+        (MESSAGES_OF_TOPIC, {"b_topic": "OrderPaid"}),
+        (NO_MESSAGE, {"b_none": "x"}),
+    ]
+    with engine.connect() as connection:
+        apart = [prepared.rows(connection, parameters) for prepared, parameters in reads]
+        together = rows_in_one(connection, reads)
+    assert together == apart
+    assert apart[0][0]["created_at"] == AT
+    assert apart[1] == [{"id": "m-2"}]
+    assert apart[2] == []
+
+
+def test_reads_sharing_a_parameter_name_are_not_put_together(engine: Engine) -> None:
+    """Two reads binding the same name could not share one statement: None, the caller
+    reads them otherwise."""
+    reads = [(MESSAGE_BY_ID, {"b_id": "m-1"}), (MESSAGE_BY_ID, {"b_id": "m-2"})]
+    with engine.connect() as connection:
+        assert rows_in_one(connection, reads) is None

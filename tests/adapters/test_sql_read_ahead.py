@@ -1,5 +1,5 @@
 """Reading ahead (``UnitOfWork.read_ahead_for_order``): on PostgreSQL the client, the
-cart's products and the client's contract prices come in one pipelined round trip,
+cart's products and the client's contract prices come in one statement,
 and the repositories' next reads of them are answered from it -- with the same
 values they would have read, and never after a commit or outside the block."""
 
@@ -57,15 +57,16 @@ def _reads(uow: UnitOfWork) -> tuple[Any, ...]:
 def test_the_reads_are_answered_from_one_batch(
     uows: SqlUnitOfWorkFactory, statements: list[str]
 ) -> None:
-    """Read ahead, the three reads send nothing more, and give what reading gives."""
+    """Read ahead -- one statement -- the three reads send nothing more, and give what
+    reading gives."""
     with uows() as uow:
         expected = _reads(uow)
     statements.clear()
     with uows() as uow:
         uow.read_ahead_for_order("client-1", SKUS)
-        assert len(statements) == 3
+        assert len(statements) == 1
         assert _reads(uow) == expected
-        assert len(statements) == 3
+        assert len(statements) == 1
 
 
 def test_what_was_read_ahead_is_read_once(

@@ -29,13 +29,24 @@ the tests count statements with them); echo logging does not.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 from weakref import WeakKeyDictionary
 
 import attrs
 import psycopg
-from sqlalchemy import ClauseElement, Connection, Dialect, Insert
+from sqlalchemy import (
+    ClauseElement,
+    Connection,
+    Dialect,
+    Insert,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -261,6 +272,57 @@ def _fetched(
         }
         for row in fetched
     ]
+
+
+def rows_in_one(
+    connection: Connection, reads: Sequence[tuple[Prepared, Parameters]]
+) -> list[list[dict[str, Any]]] | None:
+    """Each read's rows, as :meth:`Prepared.rows` gives them, all from one statement: a
+    ``UNION ALL`` of the reads, each branch filling its own columns (the others typed
+    NULLs) and saying which read it is. One statement instead of several, each row's
+    values through its own column's processor. Rows of one read keep no order. None
+    when two reads bind a parameter of the same name (the caller reads otherwise)."""
+    names = [frozenset(parameters) for _prepared, parameters in reads]
+    if sum(map(len, names)) != len(frozenset().union(*names)):
+        return None
+    union = _union_of(tuple(prepared for prepared, _ in reads), tuple(names))
+    merged: dict[str, Any] = {}
+    for _prepared, parameters in reads:
+        merged.update(parameters)
+    rows = union.prepared.rows(connection, merged)
+    found: list[list[dict[str, Any]]] = [[] for _ in reads]
+    for row in rows:
+        read = row["read"]
+        found[read].append({name: row[label] for name, label in union.columns[read]})
+    return found
+
+
+@attrs.frozen
+class _Union:
+    prepared: Prepared
+    columns: tuple[tuple[tuple[str, str], ...], ...]
+    """Per read: (its column's name, the union's label for it)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _union_of(reads: tuple[Prepared, ...], _names: tuple[frozenset[str], ...]) -> _Union:
+    subqueries = [
+        prepared.statement.subquery(f"read{i}")  # type: ignore[attr-defined]
+        for i, prepared in enumerate(reads)
+    ]
+    columns = tuple(
+        tuple((column.key, f"r{i}_{n}") for n, column in enumerate(sub.c))
+        for i, sub in enumerate(subqueries)
+    )
+    branches = []
+    for i, sub in enumerate(subqueries):
+        selected = [literal(i).label("read")]
+        for j, other in enumerate(subqueries):
+            for n, column in enumerate(other.c):
+                value = column if j == i else cast(null(), column.type)
+                selected.append(value.label(f"r{j}_{n}"))
+        branches.append(select(*selected).select_from(sub))
+    return _Union(Prepared(union_all(*branches)), columns)
 
 
 def rows_together(

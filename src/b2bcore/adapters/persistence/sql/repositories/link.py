@@ -10,7 +10,12 @@ from sqlalchemy import Connection, Dialect, Engine, Executable, Row
 from sqlalchemy.exc import DBAPIError
 
 from b2bcore.adapters.persistence.sql.engine import reading_connection
-from b2bcore.adapters.persistence.sql.prepared import Prepared, RowData, rows_together
+from b2bcore.adapters.persistence.sql.prepared import (
+    Prepared,
+    RowData,
+    rows_in_one,
+    rows_together,
+)
 from b2bcore.adapters.persistence.sql.writes import Writes
 
 T = TypeVar("T")
@@ -79,7 +84,9 @@ class Link:
         no round trips) nothing is done."""
         if not reads or self.dialect.name != "postgresql":
             return
-        found = self._read(lambda connection: rows_together(connection, reads))
+        found = self._read(
+            lambda connection: rows_in_one(connection, reads) or rows_together(connection, reads)
+        )
         for (statement, parameters), rows in zip(reads, found, strict=True):
             self._ahead[statement, frozenset(parameters.items())] = rows
 
