@@ -77,11 +77,12 @@ class Link:
         self.close()
 
     def read_ahead(self, reads: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> None:
-        """On PostgreSQL, run ``reads`` now, together -- one round trip instead of one
-        each -- and keep their rows: the next :meth:`rows` (or :meth:`scalars`) of the
-        same statement and parameters takes them instead of asking again. Each is still a
-        read of its own, as if it had been asked a moment earlier. Elsewhere (SQLite:
-        no round trips) nothing is done."""
+        """On PostgreSQL, run ``reads`` now, together -- as one statement
+        (:func:`.rows_in_one`), or one pipeline when they cannot share one -- and keep
+        their rows: the next :meth:`rows` (or :meth:`scalars`) of the same statement and
+        parameters takes them instead of asking again. Each is still a read of its own,
+        as if it had been asked a moment earlier. Elsewhere (SQLite: no round trips)
+        nothing is done."""
         if not reads or self.dialect.name != "postgresql":
             return
         found = self._read(
