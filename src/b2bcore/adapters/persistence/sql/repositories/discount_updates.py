@@ -183,13 +183,19 @@ _changes = _recordset(
     column("discount", Integer),
     column("template", Integer),
 )
-_templates = _recordset(
-    "templates",
-    column("template", Integer),
-    column("topic", String),
-    column("payload", Text),
-    column("created_at", TIMESTAMP(timezone=True)),
-)
+
+
+def _message_columns() -> tuple[ColumnClause[Any], ...]:
+    """A message template's columns, as the server fills templates in (new ones each time:
+    a column belongs to one recordset)."""
+    return (
+        column("topic", String),
+        column("payload", Text),
+        column("created_at", TIMESTAMP(timezone=True)),
+    )
+
+
+_templates = _recordset("templates", column("template", Integer), *_message_columns())
 _moved = (
     update(clients)
     .where(clients.c.id == _changes.c.id, clients.c.version == _changes.c.version)
@@ -419,13 +425,7 @@ def _percent_from(hundredths: int, dialect: Dialect) -> Decimal:
 
 
 _PERCENT_TYPE = Percent()
-_tiers = _recordset(
-    "tiers",
-    column("new", Integer),
-    column("topic", String),
-    column("payload", Text),
-    column("created_at", TIMESTAMP(timezone=True)),
-)
+_tiers = _recordset("tiers", column("new", Integer), *_message_columns())
 
 
 def tier_of(volume: ColumnElement[Any], policy: DiscountPolicy) -> ColumnElement[Decimal]:
